@@ -1,0 +1,74 @@
+# One target per step. `make run` and `make test` are the two commands in the README.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+RASA := .venv/rasa/bin/rasa
+PY := .venv/actions/bin/python
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+
+.PHONY: install train seed ingest actions-server rasa-server run shell chat test test-stories \
+        test-python lint validate bench bench-nlu bench-knowledge bench-llm rules clean
+
+install:
+	scripts/install.sh all
+
+train: install
+	$(RASA) train --quiet
+
+seed: install
+	$(PY) -m actions.store.sample_orders
+
+ingest: install
+	$(PY) -m actions.knowledge.ingest
+
+actions-server: install
+	$(PY) -m actions.server --port $(ACTIONS_PORT)
+
+rasa-server: install
+	$(RASA) run --enable-api --cors "*" --port $(RASA_PORT) --interface 127.0.0.1 \
+	  --credentials credentials.yml --endpoints endpoints.yml
+
+run: train seed ingest
+	scripts/run_assistant.sh
+
+shell: install
+	$(RASA) shell --endpoints endpoints.yml
+
+chat:
+	$(PY) scripts/chat.py --url http://localhost:$(RASA_PORT)
+
+lint: install
+	$(PY) -m ruff check actions tests scripts
+
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: train
+	rm -rf results/stories
+	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+test-python: train
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+test: lint validate test-stories test-python
+
+bench: bench-nlu bench-knowledge bench-llm
+
+bench-nlu: install
+	$(PY) scripts/bench_nlu.py
+
+bench-knowledge: install
+	$(PY) scripts/bench_knowledge.py
+
+bench-llm: install
+	$(PY) scripts/bench_llm.py
+
+rules:
+	$(PY) scripts/generate_form_rules.py
+
+clean:
+	rm -rf results var/qdrant models/*.tar.gz

@@ -1,0 +1,1 @@
+"""Account help: sign-in troubleshooting and payment problems, from the help center's articles."""

@@ -1,0 +1,1 @@
+"""Rasa action classes: thin adapters from the tracker to the plain Python capabilities."""

@@ -1,0 +1,261 @@
+"""Form validation: every answer is checked, and a bad one gets a clear re-ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.account.login import LOGIN_ISSUES, classify_login_issue
+from actions.dialogue.conversation import is_side_question, latest_intent, latest_text
+from actions.dialogue.safety import redact_for_storage
+from actions.orders.identifiers import parse_email, parse_order_number, parse_ticket_number
+from actions.store.orders import SqlOrderStore
+
+TOPIC_SLOTS = {"refund": "refund_reason", "change_address": "new_address"}
+
+ORDER_NUMBER_PROBLEMS = {
+    "wrong_length": "{raw} doesn't look complete: Northwind order numbers are NW- followed by "
+                    "exactly 6 digits (for example NW-482913). Could you check it again?",
+    "wrong_prefix": "{raw} isn't a Northwind order number: ours start with NW- followed by 6 "
+                    "digits. Please check that the email is from Northwind Outfitters, or find the "
+                    "order under Account > Orders.",
+    "digits_only": "{raw} isn't a complete Northwind order number: ours look like NW-482913 (NW- "
+                   "and 6 digits). You'll find it in your confirmation email or under Account > Orders.",
+    "ticket_not_order": "{raw} is a support ticket number. For this I need the order number, "
+                        "which starts with NW- followed by 6 digits.",
+}
+
+
+def _store() -> SqlOrderStore:
+    return SqlOrderStore()
+
+
+def _requested(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+def _activating(tracker: Tracker, form: str) -> bool:
+    return tracker.active_loop.get("name") != form
+
+
+def _email_answer(tracker: Tracker) -> dict[str, Any]:
+    """Take an email from the latest message when the form asked for it."""
+    if not _requested(tracker, "email") or is_side_question(tracker) and "@" not in latest_text(tracker):
+        return {}
+    parsed = parse_email(latest_text(tracker))
+    return {"email": parsed.value or latest_text(tracker)}
+
+
+def _check_email(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    parsed = parse_email(str(value or ""))
+    if parsed.value:
+        return parsed.value
+    dispatcher.utter_message(text="That doesn't look like an email address. Please type it like "
+                                  "name@example.com.")
+    return None
+
+
+class ValidateOrderForm(FormValidationAction):
+    """Order number, the topic's own question, then the email that proves the order is theirs."""
+
+    def name(self) -> str:
+        return "validate_order_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        extra = TOPIC_SLOTS.get(tracker.get_slot("order_topic") or "")
+        slots = ["order_number"] + ([extra] if extra else []) + ["email"]
+        return slots
+
+    async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        text = latest_text(tracker)
+        candidate = tracker.get_slot("order_number_candidate")
+        if candidate and _requested(tracker, "order_number"):
+            if latest_intent(tracker) == "affirm":
+                return {"order_number": candidate, "order_number_candidate": None}
+            if latest_intent(tracker) == "deny":
+                return {"order_number_candidate": None}
+        if tracker.get_slot("order_number"):
+            return {}
+        asked = _requested(tracker, "order_number")
+        if not asked and not _activating(tracker, "order_form"):
+            return {}
+        if parse_order_number(text).problem == "missing":
+            return {}
+        return {"order_number": text}
+
+    def validate_order_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        parsed = parse_order_number(str(value or ""))
+        if parsed.value is None:
+            if parsed.problem in ORDER_NUMBER_PROBLEMS:
+                dispatcher.utter_message(text=ORDER_NUMBER_PROBLEMS[parsed.problem].format(raw=parsed.raw))
+                return {"order_number": None}
+            return {"order_number": None}
+        if parsed.normalised:
+            dispatcher.utter_message(
+                text=f"Just to check: do you mean order {parsed.value}?",
+                buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+            )
+            return {"order_number": None, "order_number_candidate": parsed.value}
+        order = _store().get(parsed.value)
+        if order is None:
+            dispatcher.utter_message(text=f"I couldn't find an order {parsed.value}. Please check the "
+                                          "number in your confirmation email or under Account > Orders.")
+            return {"order_number": None}
+        email = tracker.get_slot("email")
+        if email and not order.belongs_to(email):
+            dispatcher.utter_message(text=f"Order {parsed.value} isn't linked to {email}, so I can't "
+                                          "discuss it here. Please check the order number.")
+            return {"order_number": None}
+        return {"order_number": parsed.value, "order_number_candidate": None}
+
+    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return _email_answer(tracker)
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        email = _check_email(value, dispatcher)
+        order_number = tracker.get_slot("order_number")
+        if email is None or not order_number:
+            return {"email": email}
+        order = _store().get(order_number)
+        if order is not None and not order.belongs_to(email):
+            dispatcher.utter_message(text=f"That email doesn't match order {order_number}. For your "
+                                          "privacy I can only help with an order using the email it "
+                                          "was placed with. Which email did you use at checkout?")
+            return {"email": None}
+        return {"email": email}
+
+    async def extract_refund_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        return _free_text_answer(tracker, "refund_reason")
+
+    def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        return {"refund_reason": redact_for_storage(str(value))[:500] if value else None}
+
+    async def extract_new_address(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        return _free_text_answer(tracker, "new_address")
+
+    def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) < 10 or not any(ch.isdigit() for ch in text):
+            dispatcher.utter_message(text="That doesn't look like a full address. Please include the "
+                                          "street number and name, city, and postcode.")
+            return {"new_address": None}
+        return {"new_address": text[:300]}
+
+
+def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """Take the latest message as the answer when the form asked for `slot` and it's not a side question."""
+    if not _requested(tracker, slot):
+        return {}
+    intent = latest_intent(tracker)
+    if is_side_question(tracker) and intent != "inform":
+        text = latest_text(tracker).strip()
+        # A statement that isn't a question is an answer even when it reads like a request.
+        if text.endswith("?") or intent in {"stop", "deny", "human_handoff", "goodbye", "greet",
+                                            "bot_challenge", "thank", "chitchat", "out_of_scope"}:
+            return {}
+    return {slot: latest_text(tracker)}
+
+
+class ValidatePaymentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_payment_form"
+
+    async def extract_payment_details(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        return _free_text_answer(tracker, "payment_details")
+
+    def validate_payment_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        return {"payment_details": redact_for_storage(str(value))[:1000] if value else None}
+
+    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return _email_answer(tracker)
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        return {"email": _check_email(value, dispatcher)}
+
+
+class ValidateHandoverForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_handover_form"
+
+    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return _email_answer(tracker)
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        return {"email": _check_email(value, dispatcher)}
+
+
+class ValidateTicketForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_ticket_form"
+
+    async def extract_ticket_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("ticket_number"):
+            return {}
+        asked = _requested(tracker, "ticket_number")
+        if not asked and not _activating(tracker, "ticket_form"):
+            return {}
+        parsed = parse_ticket_number(latest_text(tracker))
+        if parsed.value or parsed.problem not in (None, "missing"):
+            return {"ticket_number": latest_text(tracker)}
+        return {}
+
+    def validate_ticket_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        parsed = parse_ticket_number(str(value or ""))
+        if parsed.value:
+            return {"ticket_number": parsed.value}
+        if parsed.problem == "order_not_ticket":
+            dispatcher.utter_message(text=f"{parsed.raw} is an order number. Ticket numbers start "
+                                          "with CS- followed by 7 digits; you'll find it in the "
+                                          "subject of our email.")
+        elif parsed.problem in ("wrong_length", "wrong_prefix"):
+            dispatcher.utter_message(text=f"{parsed.raw} isn't a ticket number I recognise: ours are "
+                                          "CS- followed by 7 digits (for example CS-2048817).")
+        return {"ticket_number": None}
+
+    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return _email_answer(tracker)
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        return {"email": _check_email(value, dispatcher)}
+
+
+class ValidateLoginForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_login_form"
+
+    async def extract_login_issue(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        if not (_requested(tracker, "login_issue") or _activating(tracker, "login_form")):
+            return {}
+        issue = classify_login_issue(latest_text(tracker))
+        if issue:
+            return {"login_issue": issue}
+        if _requested(tracker, "login_issue") and latest_intent(tracker) == "inform":
+            return {"login_issue": "other"}
+        return {}
+
+    def validate_login_issue(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        return {"login_issue": value if value in LOGIN_ISSUES else None}

@@ -1,0 +1,67 @@
+"""Offers the user answers with yes or no; the `pending_offer` slot tells the rules which one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+YES_NO_PERSON = [{"title": "Yes, connect me", "payload": "/affirm"},
+                 {"title": "No, thanks", "payload": "/deny"}]
+
+
+def offer_human(dispatcher: CollectingDispatcher, question: str) -> list[dict[str, Any]]:
+    dispatcher.utter_message(text=question, buttons=YES_NO_PERSON)
+    return [SlotSet("pending_offer", "handover")]
+
+
+class ActionOfferHuman(Action):
+    """After an answer that didn't help: offer a person."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return offer_human(dispatcher, "Sorry that didn't help. Would you like me to connect you "
+                                       "with a person from our support team?")
+
+
+class ActionComplaint(Action):
+    """Acknowledge a complaint without excuses, and offer a person."""
+
+    def name(self) -> str:
+        return "action_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        dispatcher.utter_message(text="I'm really sorry about this; that's not the experience we "
+                                      "want you to have, and I understand the frustration.")
+        return offer_human(dispatcher, "Would you like me to pass this to a person on our support "
+                                       "team who can look into it? If it's about an order, you can "
+                                       "also give me the order number and I'll check it.")
+
+
+class ActionOfferDeletionRequest(Action):
+    def name(self) -> str:
+        return "action_offer_deletion_request"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        dispatcher.utter_message(
+            text="If you can't do it yourself, I can send a deletion request to our team. Shall I?",
+            buttons=[{"title": "Yes, send the request", "payload": "/affirm"},
+                     {"title": "No, thanks", "payload": "/deny"}],
+        )
+        return [SlotSet("pending_offer", "deletion_request")]
+
+
+class ActionDeclineOffer(Action):
+    def name(self) -> str:
+        return "action_decline_offer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if tracker.get_slot("pending_offer") == "cancel_order":
+            dispatcher.utter_message(response="utter_keep_order")
+        dispatcher.utter_message(text="No problem. Is there anything else I can help with?")
+        return [SlotSet("pending_offer", None), SlotSet("order_number", None)]

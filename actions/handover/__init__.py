@@ -1,0 +1,1 @@
+"""Human handover: tickets (Zendesk or local), a durable outbox, and agent replies back to chat."""

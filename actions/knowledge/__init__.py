@@ -1,0 +1,1 @@
+"""Help-center knowledge: ingestion into Qdrant, hybrid retrieval and answer composition."""

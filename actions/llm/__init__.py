@@ -1,0 +1,1 @@
+"""Local LLM through llama.cpp (or an OpenAI-compatible server) with validated, grounded output."""

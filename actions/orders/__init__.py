@@ -1,0 +1,1 @@
+"""Order-related rules of the Northwind help center, applied to real order records."""

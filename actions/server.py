@@ -1,0 +1,79 @@
+"""The action server: rasa-sdk's app with our actions, plus the handover webhook and outbox worker.
+
+Run `python -m actions.server --port 5055`. One process: the embedded Qdrant folder and the
+models are opened once, lazily, inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+logger = logging.getLogger("actions.server")
+
+ACTIONS_PACKAGE = "actions.dialogue"
+
+
+def build_app() -> Sanic:
+    executor = ActionExecutor()
+    executor.register_package(ACTIONS_PACKAGE)
+    app = create_app(executor)
+    _add_handover(app)
+
+    @app.after_server_start
+    async def _warm_up(app: Sanic) -> None:  # noqa: ARG001
+        if os.environ.get("HELPDESK_WARM_UP", "1") != "0":
+            threading.Thread(target=_load_models, name="warm-up", daemon=True).start()
+
+    return app
+
+
+def _add_handover(app: Sanic) -> None:
+    """Mount the Zendesk webhook and run the outbox worker inside this process."""
+    from actions.handover.webhook import add_webhook_routes
+    from actions.handover.worker import start_outbox_worker
+
+    add_webhook_routes(app)
+    handles: list = []
+
+    @app.after_server_start
+    async def _start_worker(app: Sanic) -> None:  # noqa: ARG001
+        handles.append(start_outbox_worker())
+
+    @app.before_server_stop
+    async def _stop_worker(app: Sanic) -> None:  # noqa: ARG001
+        for stop in handles:
+            stop()
+
+
+def _load_models() -> None:
+    """Open the knowledge base (and the LLM when configured) before the first question needs them."""
+    try:
+        from actions.dialogue.knowledge import warm_up
+
+        warm_up()
+        logger.info("knowledge base ready")
+    except Exception:  # the first question will retry and report the problem to the user
+        logger.exception("warm-up failed; knowledge answers will retry on first use")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
+    args = parser.parse_args()
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = build_app()
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False,
+            motd=False)
+
+
+if __name__ == "__main__":
+    main()

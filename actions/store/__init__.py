@@ -1,0 +1,1 @@
+"""Embedded storage: the SQLAlchemy database and the sample order store behind a small interface."""

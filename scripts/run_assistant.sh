@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server (REST + socket.io) on localhost, then chat in the terminal.
+# Ctrl-D or /quit ends the chat and stops both servers. Logs go to var/logs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 SQLALCHEMY_SILENCE_UBER_WARNING=1
+RASA_PORT="${RASA_PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+mkdir -p var/logs
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+wait_for() {  # wait_for URL NAME LOG PID
+  for _ in $(seq 1 180); do
+    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$4" 2>/dev/null; then
+      echo "error: the $2 stopped while starting; last lines of $3:" >&2; tail -n 20 "$3" >&2; exit 1
+    fi
+    sleep 1
+  done
+  echo "error: the $2 did not answer at $1 within 180 s; see $3" >&2; exit 1
+}
+
+echo "==> starting the action server on http://127.0.0.1:$ACTIONS_PORT (log: var/logs/actions.log)"
+.venv/actions/bin/python -m actions.server --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" var/logs/actions.log "${pids[-1]}"
+
+echo "==> starting the Rasa server on http://127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
+.venv/rasa/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" --interface 127.0.0.1 \
+  --credentials credentials.yml --endpoints endpoints.yml > var/logs/rasa.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" var/logs/rasa.log "${pids[-1]}"
+
+echo "==> ready: REST at http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook, socket.io at http://127.0.0.1:$RASA_PORT/socket.io"
+if [ -t 0 ]; then
+  .venv/actions/bin/python scripts/chat.py --url "http://127.0.0.1:$RASA_PORT"
+else
+  echo "(no terminal attached: servers keep running until stopped)"
+  wait
+fi
