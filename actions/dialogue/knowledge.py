@@ -1,0 +1,60 @@
+"""Answers from the help center for `ask_knowledge` and `nlu_fallback`."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.dialogue.conversation import latest_text, previous_user_text
+from actions.dialogue.offers import offer_human
+from actions.dialogue.safety import PII_WARNING, redact_for_storage, shares_secrets
+from actions.knowledge.passages import Answer
+from actions.knowledge.service import UNAVAILABLE_TEXT as UNAVAILABLE
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND = "I'm sorry, I couldn't find that in our help center, and I'd rather not guess."
+
+
+def answer(question: str, previous_user_message: str | None = None) -> Answer:
+    """Retrieve passages and answer from them (plain Python: the action is a thin wrapper)."""
+    from actions.knowledge.service import answer_question
+
+    return answer_question(question, previous_user_message=previous_user_message)
+
+
+def warm_up() -> None:
+    """Open the knowledge base so the first question is fast."""
+    from actions.knowledge.service import get_knowledge_base
+
+    get_knowledge_base().warm_up()
+
+
+class ActionAnswerKnowledge(Action):
+    def name(self) -> str:
+        return "action_answer_knowledge"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        text = latest_text(tracker)
+        if shares_secrets(text):
+            dispatcher.utter_message(text=PII_WARNING)
+        in_form = bool(tracker.active_loop.get("name"))
+        try:
+            result = answer(redact_for_storage(text), previous_user_text(tracker))
+        except Exception:
+            logger.exception("knowledge answer failed")
+            result = Answer(text=UNAVAILABLE, mode="none")
+        if result.found:
+            dispatcher.utter_message(text=result.text)
+            return [SlotSet("pending_offer", None)]
+        message = UNAVAILABLE if result.text == UNAVAILABLE else NOT_FOUND
+        if in_form:
+            dispatcher.utter_message(text=f"{message} Let's carry on; you can ask for a person at any time.")
+            return []
+        dispatcher.utter_message(text=message)
+        return offer_human(dispatcher, "Would you like me to connect you with a person from our "
+                                       "support team?")
