@@ -9,7 +9,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dialogue.conversation import last_request_intent, transcript, user_intents
+from actions.dialogue.conversation import (
+    last_request_intent,
+    latest_intent,
+    latest_text,
+    transcript,
+    user_intents,
+)
+from actions.dialogue.safety import PII_WARNING, redact_for_storage, shares_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -44,31 +51,88 @@ def handover_reason(tracker: Tracker) -> str:
     return "user_request"
 
 
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict]:
+    """Open a ticket for this conversation and tell the user honestly what happened."""
+    from actions.handover.service import request_handover
+    from actions.handover.tickets import HandoverRequest
+
+    facts = {slot: tracker.get_slot(slot) for slot in CASE_SLOTS if tracker.get_slot(slot)}
+    request = HandoverRequest(
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        reason=reason,
+        intent=last_request_intent(tracker),
+        order_number=tracker.get_slot("order_number"),
+        ticket_number=tracker.get_slot("ticket_number"),
+        requester_email=tracker.get_slot("email"),
+        transcript=transcript(tracker),
+        facts=facts,
+    )
+    outcome = request_handover(request)
+    dispatcher.utter_message(text=outcome.message_for_user)
+    events = [SlotSet(slot, None) for slot in ("pending_offer", "payment_details", "order_number",
+                                               "new_address", "refund_reason")]
+    if outcome.status in ("created", "queued", "already_open"):
+        events.append(SlotSet("handed_over", True))
+    return events
+
+
 class ActionHandover(Action):
     def name(self) -> str:
         return "action_handover"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        from actions.handover.service import request_handover
-        from actions.handover.tickets import HandoverRequest
+        return hand_over(dispatcher, tracker, handover_reason(tracker))
 
-        facts = {slot: tracker.get_slot(slot) for slot in CASE_SLOTS if tracker.get_slot(slot)}
-        request = HandoverRequest(
-            conversation_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel() or "unknown",
-            reason=handover_reason(tracker),
-            intent=last_request_intent(tracker),
-            order_number=tracker.get_slot("order_number"),
-            ticket_number=tracker.get_slot("ticket_number"),
-            requester_email=tracker.get_slot("email"),
-            transcript=transcript(tracker),
-            facts=facts,
-        )
-        outcome = request_handover(request)
-        dispatcher.utter_message(text=outcome.message_for_user)
-        return [SlotSet("pending_offer", None), SlotSet("payment_details", None),
-                SlotSet("order_number", None), SlotSet("new_address", None),
-                SlotSet("refund_reason", None)]
+
+class ActionRelayToAgent(Action):
+    """While a person has the conversation, pass the user's messages on instead of answering."""
+
+    def name(self) -> str:
+        return "action_relay_to_agent"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        from actions.handover.service import active_handover, add_customer_message
+
+        if latest_intent(tracker) == "stop":
+            dispatcher.utter_message(text="Okay, I'll take it from here again. Your ticket stays open "
+                                          "and our team will still reply by email.")
+            return [SlotSet("handed_over", False)]
+        if active_handover(tracker.sender_id) is None:
+            dispatcher.utter_message(text="Your request with our support team is closed, so I'm back. "
+                                          "Could you tell me again what you need?")
+            return [SlotSet("handed_over", False)]
+        add_customer_message(tracker.sender_id, redact_for_storage(latest_text(tracker)))
+        if shares_secrets(latest_text(tracker)):
+            dispatcher.utter_message(text=PII_WARNING)
+        dispatcher.utter_message(text="(Passed on to our support team. Say \"stop\" to chat with "
+                                      "the assistant again.)")
+        return []
+
+
+class ActionDeliverAgentMessage(Action):
+    """Show the reply an agent wrote on the ticket (called through Rasa's HTTP API)."""
+
+    def name(self) -> str:
+        return "action_deliver_agent_message"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        message = tracker.get_slot("agent_message")
+        if message:
+            dispatcher.utter_message(text=f"Support agent: {message}")
+        return [SlotSet("agent_message", None)]
+
+
+class ActionHandoverEnded(Action):
+    """The ticket was solved: the assistant takes the conversation back."""
+
+    def name(self) -> str:
+        return "action_handover_ended"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        dispatcher.utter_message(text="Our support team has marked your request as solved, so you're "
+                                      "back with the assistant. Is there anything else I can help with?")
+        return [SlotSet("handed_over", False)]
 
 
 class ActionTicketStatus(Action):

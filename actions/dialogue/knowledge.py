@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dialogue.conversation import latest_text, previous_user_text
+from actions.dialogue.conversation import latest_intent, latest_text, previous_user_text
+from actions.dialogue.handover import hand_over
 from actions.dialogue.offers import offer_human
 from actions.dialogue.safety import PII_WARNING, redact_for_storage, shares_secrets
 from actions.knowledge.passages import Answer
@@ -55,6 +56,17 @@ class ActionAnswerKnowledge(Action):
         if in_form:
             dispatcher.utter_message(text=f"{message} Let's carry on; you can ask for a person at any time.")
             return []
+        turn = float(sum(1 for e in tracker.events if e.get("event") == "user"))
+        if latest_intent(tracker) == "nlu_fallback":
+            if tracker.get_slot("last_miss_turn") == turn - 1:  # two misunderstandings in a row
+                dispatcher.utter_message(text="Sorry, I'm still not understanding, so I'm passing "
+                                              "this to a person on our support team.")
+                return hand_over(dispatcher, tracker, "repeated_fallback") + [
+                    SlotSet("last_miss_turn", None)]
+            dispatcher.utter_message(text="Sorry, I didn't understand that. Could you say it another "
+                                          "way?")
+            return offer_human(dispatcher, "Or would you like me to connect you with a person?") + [
+                SlotSet("last_miss_turn", turn)]
         dispatcher.utter_message(text=message)
         return offer_human(dispatcher, "Would you like me to connect you with a person from our "
                                        "support team?")
