@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from functools import partial
 import os
 import threading
 
@@ -35,9 +36,19 @@ def build_app() -> Sanic:
 
 
 def _add_handover(app: Sanic) -> None:
-    """Mount the Zendesk webhook and run the outbox worker inside this process."""
+    """Mount the Zendesk webhook and run the outbox worker inside this process.
+
+    With an LLM configured, it writes the handover summary (the rule-based one is the fallback).
+    """
+    from actions.handover.service import configure, get_service
     from actions.handover.webhook import add_webhook_routes
     from actions.handover.worker import start_outbox_worker
+    from actions.llm import get_llm, summarize_handover
+
+    llm = get_llm()
+    if llm is not None:
+        timeout = get_service().config.summary_timeout_seconds
+        configure(summarizer=partial(summarize_handover, llm, timeout=timeout))
 
     add_webhook_routes(app)
     handles: list = []

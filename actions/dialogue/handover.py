@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
@@ -81,8 +82,9 @@ class ActionHandover(Action):
     def name(self) -> str:
         return "action_handover"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return hand_over(dispatcher, tracker, handover_reason(tracker))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        # the first delivery attempt may take a few seconds: keep it off the server's event loop
+        return await asyncio.to_thread(hand_over, dispatcher, tracker, handover_reason(tracker))
 
 
 class ActionRelayToAgent(Action):

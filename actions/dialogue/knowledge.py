@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
@@ -22,30 +23,54 @@ NOT_FOUND = "I'm sorry, I couldn't find that in our help center, and I'd rather 
 
 
 def answer(question: str, previous_user_message: str | None = None) -> Answer:
-    """Retrieve passages and answer from them (plain Python: the action is a thin wrapper)."""
-    from actions.knowledge.service import answer_question
+    """Retrieve passages and answer from them: the local LLM when configured, else extractively.
 
-    return answer_question(question, previous_user_message=previous_user_message)
+    The LLM only sees passages above the relevance threshold; when it fails (timeout, load
+    failure, unusable output) the extractive answer is used, and when it says the passages
+    don't answer the question, so does the assistant.
+    """
+    from actions.knowledge.answer import compose_extractive
+    from actions.knowledge.service import answer_question, get_knowledge_base
+    from actions.llm import generate_grounded_answer, get_llm
+
+    llm = get_llm()
+    if llm is None:
+        return answer_question(question, previous_user_message=previous_user_message)
+    kb = get_knowledge_base()
+    try:
+        passages = kb.search(question, previous_user_message)
+    except Exception:
+        logger.exception("knowledge search failed")
+        return Answer(text=UNAVAILABLE, mode="none")
+    threshold = kb.config.score_threshold
+    relevant = [p for p in passages if p.score >= threshold]
+    if relevant:
+        generated = generate_grounded_answer(question, relevant, llm, previous_user_message)
+        if generated is not None:
+            return generated
+    return compose_extractive(question, passages, threshold=threshold, embedder=kb.embedder)
 
 
 def warm_up() -> None:
-    """Open the knowledge base so the first question is fast."""
+    """Open the knowledge base (and the LLM, when configured) so the first question is fast."""
     from actions.knowledge.service import get_knowledge_base
+    from actions.llm import warm_up_llm
 
     get_knowledge_base().warm_up()
+    warm_up_llm()
 
 
 class ActionAnswerKnowledge(Action):
     def name(self) -> str:
         return "action_answer_knowledge"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         text = latest_text(tracker)
         if shares_secrets(text):
             dispatcher.utter_message(text=PII_WARNING)
         in_form = bool(tracker.active_loop.get("name"))
-        try:
-            result = answer(redact_for_storage(text), previous_user_text(tracker))
+        try:  # retrieval and generation block: keep them off the server's event loop
+            result = await asyncio.to_thread(answer, redact_for_storage(text), previous_user_text(tracker))
         except Exception:
             logger.exception("knowledge answer failed")
             result = Answer(text=UNAVAILABLE, mode="none")
@@ -61,7 +86,7 @@ class ActionAnswerKnowledge(Action):
             if tracker.get_slot("last_miss_turn") == turn - 1:  # two misunderstandings in a row
                 dispatcher.utter_message(text="Sorry, I'm still not understanding, so I'm passing "
                                               "this to a person on our support team.")
-                return hand_over(dispatcher, tracker, "repeated_fallback") + [
+                return await asyncio.to_thread(hand_over, dispatcher, tracker, "repeated_fallback") + [
                     SlotSet("last_miss_turn", None)]
             dispatcher.utter_message(text="Sorry, I didn't understand that. Could you say it another "
                                           "way?")

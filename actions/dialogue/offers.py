@@ -9,6 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.dialogue.conversation import latest_text
+from actions.dialogue.safety import PII_WARNING, shares_secrets
+
 YES_NO_PERSON = [{"title": "Yes, connect me", "payload": "/affirm"},
                  {"title": "No, thanks", "payload": "/deny"}]
 
@@ -65,3 +68,16 @@ class ActionDeclineOffer(Action):
             dispatcher.utter_message(response="utter_keep_order")
         dispatcher.utter_message(text="No problem. Is there anything else I can help with?")
         return [SlotSet("pending_offer", None), SlotSet("order_number", None)]
+
+
+class ActionWhatNext(Action):
+    """Details given with no request running: ask what to do with them (and warn about secrets)."""
+
+    def name(self) -> str:
+        return "action_what_next"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if shares_secrets(latest_text(tracker)):
+            dispatcher.utter_message(text=PII_WARNING)
+        dispatcher.utter_message(response="utter_what_next")
+        return []
