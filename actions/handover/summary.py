@@ -34,7 +34,8 @@ Summarizer = Callable[[Transcript, Mapping[str, Any]], "HandoverSummary | None"]
 _CUSTOMER_SPEAKERS = {"user", "customer", "human", "client", "end-user"}
 _URGENT = re.compile(
     r"\b(fraud|fraudulent|unauthori[sz]ed|stolen card|card (?:was )?stolen|identity theft|"
-    r"hacked|someone else (?:used|ordered|logged)|didn'?t make (?:this|that|these) (?:order|purchase|charge)s?)\b",
+    r"hacked|someone else (?:used|ordered|logged)|"
+    r"didn'?t make (?:this|that|these) (?:order|purchase|charge)s?)\b",
     re.IGNORECASE,
 )
 _HIGH = re.compile(
@@ -158,7 +159,7 @@ def summarize(
     except concurrent.futures.TimeoutError:
         logger.warning("handover summariser took longer than %.1fs; using the rule-based summary", timeout)
         return rules, "rules"
-    except Exception:  # noqa: BLE001 - any summariser failure falls back to the rules
+    except Exception:
         logger.warning("handover summariser failed; using the rule-based summary", exc_info=True)
         return rules, "rules"
     if not isinstance(proposed, HandoverSummary):

@@ -1,0 +1,154 @@
+"""Turn a handover request into ticket content: subject, description, tags and priority.
+
+Redaction happens first (transcript, facts, names), so neither the summariser nor the
+ticket ever sees card numbers or passwords; the finished text is redacted once more.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from actions.handover.redaction import redact, redact_value
+from actions.handover.summary import HandoverSummary, Summarizer, is_customer, summarize
+from actions.handover.tickets import REASONS, HandoverRequest, TicketDraft
+
+MAX_TURNS = 60  # the most recent turns kept in the ticket
+MAX_MESSAGE_CHARS = 2000
+MAX_DESCRIPTION_CHARS = 30000  # Zendesk comments are limited to 64 KB
+MAX_FACTS = 30
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_OWN_FACT_KEYS = {"reason", "intent", "order_number", "ticket_number", "channel"}
+_SPEAKERS = {"bot": "Assistant", "assistant": "Assistant", "agent": "Agent", "system": "System"}
+
+
+def speaker_label(speaker: str) -> str:
+    if is_customer(speaker):
+        return "Customer"
+    return _SPEAKERS.get(speaker.strip().lower(), speaker.strip().title() or "Unknown")
+
+
+def clean_transcript(transcript: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """The redacted, clipped transcript (last MAX_TURNS turns) and how many turns were dropped."""
+    turns = [(str(s), str(t or "")) for s, t in transcript][-MAX_TURNS:]
+    dropped = max(0, len(transcript) - MAX_TURNS)
+    cleaned = []
+    for speaker, raw in turns:
+        text = redact(raw)
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS] + " […]"
+        cleaned.append((speaker, text))
+    return cleaned, dropped
+
+
+def tag(value: str | None) -> str | None:
+    """A Zendesk-safe tag: lower case, letters, digits and underscores."""
+    if not value:
+        return None
+    cleaned = re.sub(r"[^a-z0-9_]+", "_", value.strip().lower()).strip("_")
+    return cleaned[:80] or None
+
+
+def ticket_tags(request: HandoverRequest) -> tuple[str, ...]:
+    tags: list[str] = []
+    for value in ("chatbot", request.channel, request.intent, request.reason):
+        cleaned = tag(value)
+        if cleaned and cleaned not in tags:
+            tags.append(cleaned)
+    return tuple(tags)
+
+
+def _fact_lines(facts: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for key, value in list(facts.items())[:MAX_FACTS]:
+        if key in _OWN_FACT_KEYS or value in (None, "", [], {}):
+            continue
+        shown = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+        shown = " ".join(shown.split())
+        lines.append(f"- {key}: {shown[:300]}")
+    return lines
+
+
+def summary_facts(request: HandoverRequest) -> dict[str, Any]:
+    """The facts handed to the summariser: the request's own fields plus its (redacted) facts."""
+    facts = dict(redact_value(dict(request.facts)))
+    facts.update(
+        reason=request.reason,
+        intent=request.intent,
+        order_number=request.order_number,
+        ticket_number=request.ticket_number,
+        channel=request.channel,
+    )
+    return facts
+
+
+def build_ticket(
+    request: HandoverRequest,
+    *,
+    handover_id: str,
+    summarizer: Summarizer | None = None,
+    summary_timeout: float = 2.5,
+) -> tuple[TicketDraft, HandoverSummary]:
+    """The ticket to send for `request` (redacted), and the summary used in it."""
+    transcript, dropped = clean_transcript(request.transcript)
+    facts = summary_facts(request)
+    summary, _source = summarize(transcript, facts, summarizer, timeout=summary_timeout)
+    reason_label = REASONS.get(request.reason, request.reason)
+
+    subject = f"Chat handover: {reason_label}"
+    if request.order_number:
+        subject += f" ({request.order_number})"
+
+    lines = ["Summary:", redact(summary.summary).strip(), ""]
+    lines.append(f"Reason: {reason_label} ({request.reason})")
+    lines.append(f"Intent: {request.intent or 'unknown'}")
+    lines.append(f"Order number: {request.order_number or 'not given'}")
+    lines.append(f"Earlier ticket: {request.ticket_number or 'none mentioned'}")
+    lines.append(f"Category: {summary.category}")
+    lines.append(f"Channel: {request.channel}")
+    lines.append(f"Conversation id: {request.conversation_id}")
+    who = request.requester_name or "unknown name"
+    email = valid_email(request.requester_email)
+    if email:
+        lines.append(f"Customer: {who} <{email}>")
+    elif request.requester_email:
+        lines.append(f"Customer: {who}, typed an invalid email address: {request.requester_email!r}")
+    else:
+        lines.append(f"Customer: {who}, no email given")
+    fact_lines = _fact_lines(facts)
+    if fact_lines:
+        lines += ["", "Facts:"] + fact_lines
+    lines += ["", "Transcript (card data, passwords and codes removed):"]
+    if dropped:
+        lines.append(f"[{dropped} earlier messages not shown]")
+    lines += [f"{speaker_label(speaker)}: {text}" for speaker, text in transcript] or ["(empty)"]
+    description = redact("\n".join(lines))
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        description = description[: MAX_DESCRIPTION_CHARS - 40] + "\n[… transcript truncated]"
+
+    draft = TicketDraft(
+        subject=redact(subject)[:250],
+        description=description,
+        priority=summary.priority,
+        tags=ticket_tags(request),
+        requester_name=redact(request.requester_name)[:120] if request.requester_name else None,
+        requester_email=email,
+        external_id=f"chat-handover-{handover_id}",
+    )
+    return draft, summary
+
+
+def valid_email(value: str | None) -> str | None:
+    """The address, lower-cased, if it looks deliverable; else None (Zendesk would refuse it)."""
+    value = (value or "").strip().lower()
+    return value if _EMAIL.match(value) else None
+
+
+def customer_comment(text: str) -> str:
+    """A customer's chat message as a ticket comment body (redacted, clipped)."""
+    body = redact(text or "").strip()
+    if len(body) > MAX_MESSAGE_CHARS * 4:
+        body = body[: MAX_MESSAGE_CHARS * 4] + " […]"
+    return body
