@@ -93,23 +93,27 @@ class ActionRelayToAgent(Action):
     def name(self) -> str:
         return "action_relay_to_agent"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        from actions.handover.service import active_handover, add_customer_message
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return await asyncio.to_thread(relay_to_agent, dispatcher, tracker)
 
-        if latest_intent(tracker) == "stop":
-            dispatcher.utter_message(text="Okay, I'll take it from here again. Your ticket stays open "
-                                          "and our team will still reply by email.")
-            return [SlotSet("handed_over", False)]
-        if active_handover(tracker.sender_id) is None:
-            dispatcher.utter_message(text="Your request with our support team is closed, so I'm back. "
-                                          "Could you tell me again what you need?")
-            return [SlotSet("handed_over", False)]
-        add_customer_message(tracker.sender_id, redact_for_storage(latest_text(tracker)))
-        if shares_secrets(latest_text(tracker)):
-            dispatcher.utter_message(text=PII_WARNING)
-        dispatcher.utter_message(text="(Passed on to our support team. Say \"stop\" to chat with "
-                                      "the assistant again.)")
-        return []
+
+def relay_to_agent(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    from actions.handover.service import active_handover, add_customer_message
+
+    if latest_intent(tracker) == "stop":
+        dispatcher.utter_message(text="Okay, I'll take it from here again. Your ticket stays open "
+                                      "and our team will still reply by email.")
+        return [SlotSet("handed_over", False)]
+    if active_handover(tracker.sender_id) is None:
+        dispatcher.utter_message(text="Your request with our support team is closed, so I'm back. "
+                                      "Could you tell me again what you need?")
+        return [SlotSet("handed_over", False)]
+    add_customer_message(tracker.sender_id, redact_for_storage(latest_text(tracker)))
+    if shares_secrets(latest_text(tracker)):
+        dispatcher.utter_message(text=PII_WARNING)
+    dispatcher.utter_message(text="(Passed on to our support team. Say \"stop\" to chat with "
+                                  "the assistant again.)")
+    return []
 
 
 class ActionDeliverAgentMessage(Action):
@@ -141,23 +145,28 @@ class ActionTicketStatus(Action):
     def name(self) -> str:
         return "action_ticket_status"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        from actions.handover.service import get_ticket_status
-        from actions.handover.tickets import TicketLookupUnavailable
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return await asyncio.to_thread(ticket_status, dispatcher, tracker)
 
-        number = tracker.get_slot("ticket_number") or ""
-        email = tracker.get_slot("email") or ""
-        try:
-            status = get_ticket_status(number, email)
-        except TicketLookupUnavailable:
-            dispatcher.utter_message(text="Sorry, I can't reach our ticket system right now. You can "
-                                          "check your tickets under Account > Support requests.")
-            return [SlotSet("ticket_number", None)]
-        if status is None:
-            dispatcher.utter_message(text=f"I couldn't find ticket {number} for {email}. Please check "
-                                          "the number in the subject of our email, or look under "
-                                          "Account > Support requests.")
-        else:
-            dispatcher.utter_message(text=f"Ticket {status.ticket_number} ({status.subject}) is "
-                                          f"{status.status_label}. {status.explanation}")
+
+def ticket_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    """Tell the requester where their ticket stands (the same answer for unknown and not theirs)."""
+    from actions.handover.service import get_ticket_status
+    from actions.handover.tickets import TicketLookupUnavailable
+
+    number = tracker.get_slot("ticket_number") or ""
+    email = tracker.get_slot("email") or ""
+    try:
+        status = get_ticket_status(number, email)
+    except TicketLookupUnavailable:
+        dispatcher.utter_message(text="Sorry, I can't reach our ticket system right now. You can "
+                                      "check your tickets under Account > Support requests.")
         return [SlotSet("ticket_number", None)]
+    if status is None:
+        dispatcher.utter_message(text=f"I couldn't find ticket {number} for {email}. Please check "
+                                      "the number in the subject of our email, or look under "
+                                      "Account > Support requests.")
+    else:
+        dispatcher.utter_message(text=f"Ticket {status.ticket_number} ({status.subject}) is "
+                                      f"{status.status_label}. {status.explanation}")
+    return [SlotSet("ticket_number", None)]
