@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from actions.env import env_float, env_int, env_text
 from actions.paths import REPO_ROOT, VAR_DIR
 
 DEFAULT_KNOWLEDGE_DIR = REPO_ROOT / "data" / "knowledge"
@@ -79,25 +80,18 @@ class KnowledgeConfig:
         )
 
 
-def _get(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name)
-    if value is None or not value.strip():
-        return None
-    return value.strip()
-
-
 def _resolve(raw: str) -> Path:
     path = Path(raw).expanduser()
     return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:
-    raw = _get(env, name)
+    raw = env_text(env, name)
     return None if raw is None else _resolve(raw)
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:
-    raw = _get(env, name)
+    raw = env_text(env, name)
     if raw is None:
         return None
     parsed = urlparse(raw)
@@ -107,8 +101,8 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _api_key(env: Mapping[str, str]) -> str | None:
-    key = _get(env, "QDRANT_API_KEY")
-    if key is not None and _get(env, "QDRANT_URL") is None:
+    key = env_text(env, "QDRANT_API_KEY")
+    if key is not None and env_text(env, "QDRANT_URL") is None:
         raise ConfigError(
             "QDRANT_API_KEY is set but QDRANT_URL is not: set QDRANT_URL to the Qdrant server "
             "(without it the embedded local store under QDRANT_PATH is used and the key is ignored)"
@@ -117,33 +111,15 @@ def _api_key(env: Mapping[str, str]) -> str | None:
 
 
 def _collection(env: Mapping[str, str], name: str) -> str:
-    raw = _get(env, name) or DEFAULT_COLLECTION
+    raw = env_text(env, name) or DEFAULT_COLLECTION
     if not all(ch.isalnum() or ch in "-_" for ch in raw) or len(raw) > 255:
         raise ConfigError(f"{name} may only contain letters, digits, '-' and '_', got {raw!r}")
     return raw
 
 
 def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number between {low} and {high}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {raw!r}")
-    return value
+    return env_float(env, name, default, low, high, ConfigError)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number between {low} and {high}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {raw!r}")
-    return value
+    return env_int(env, name, default, low, high, ConfigError)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from actions.env import env_float, env_int, env_text
 from actions.paths import REPO_ROOT
 
 DEFAULT_CONTEXT_SIZE = 4096
@@ -78,7 +79,7 @@ class LLMConfig:
                 "set LLM_MODEL_PATH to the main model (the fallback is only tried after it)"
             )
         for name in ("LLM_API_KEY", "LLM_MODEL_NAME"):
-            if _get(env, name) is not None and base_url is None:
+            if env_text(env, name) is not None and base_url is None:
                 raise LLMConfigError(f"{name} is set but LLM_BASE_URL is not: it is only used with LLM_BASE_URL")
         context_size = _int(env, "LLM_CONTEXT_SIZE", DEFAULT_CONTEXT_SIZE, 512, 131072)
         max_tokens = _int(env, "LLM_MAX_TOKENS", DEFAULT_MAX_TOKENS, 16, 8192)
@@ -91,8 +92,8 @@ class LLMConfig:
             model_path=model_path,
             fallback_model_path=fallback,
             base_url=base_url,
-            api_key=_get(env, "LLM_API_KEY"),
-            model_name=_get(env, "LLM_MODEL_NAME"),
+            api_key=env_text(env, "LLM_API_KEY"),
+            model_name=env_text(env, "LLM_MODEL_NAME"),
             context_size=context_size,
             threads=_int(env, "LLM_THREADS", DEFAULT_THREADS, 1, 256),
             max_tokens=max_tokens,
@@ -101,15 +102,8 @@ class LLMConfig:
         )
 
 
-def _get(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name)
-    if value is None or not value.strip():
-        return None
-    return value.strip()
-
-
 def _path(env: Mapping[str, str], name: str) -> Path | None:
-    raw = _get(env, name)
+    raw = env_text(env, name)
     if raw is None:
         return None
     path = Path(raw).expanduser()
@@ -117,7 +111,7 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:
-    raw = _get(env, name)
+    raw = env_text(env, name)
     if raw is None:
         return None
     parsed = urlparse(raw)
@@ -127,26 +121,8 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise LLMConfigError(f"{name} must be a number between {low} and {high}, got {raw!r}") from None
-    if not low <= value <= high:  # also rejects nan
-        raise LLMConfigError(f"{name} must be between {low} and {high}, got {raw!r}")
-    return value
+    return env_float(env, name, default, low, high, LLMConfigError)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise LLMConfigError(f"{name} must be a whole number between {low} and {high}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise LLMConfigError(f"{name} must be between {low} and {high}, got {raw!r}")
-    return value
+    return env_int(env, name, default, low, high, LLMConfigError)
