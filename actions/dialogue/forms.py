@@ -58,7 +58,19 @@ def _check_email(value: Any, dispatcher: CollectingDispatcher) -> str | None:
     return None
 
 
-class ValidateOrderForm(FormValidationAction):
+class EmailSlot:
+    """The `email` slot of a form: taken from the answer and checked for a plausible address."""
+
+    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return _email_answer(tracker)
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        return {"email": _check_email(value, dispatcher)}
+
+
+class ValidateOrderForm(EmailSlot, FormValidationAction):
     """Order number, the topic's own question, then the email that proves the order is theirs."""
 
     def name(self) -> str:
@@ -114,10 +126,6 @@ class ValidateOrderForm(FormValidationAction):
             return {"order_number": None}
         return {"order_number": parsed.value, "order_number_candidate": None}
 
-    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> dict[str, Any]:
-        return _email_answer(tracker)
-
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
         email = _check_email(value, dispatcher)
@@ -168,7 +176,7 @@ def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
     return {slot: latest_text(tracker)}
 
 
-class ValidatePaymentForm(FormValidationAction):
+class ValidatePaymentForm(EmailSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_payment_form"
 
@@ -180,29 +188,13 @@ class ValidatePaymentForm(FormValidationAction):
                                  domain: DomainDict) -> dict[str, Any]:
         return {"payment_details": redact_for_storage(str(value))[:1000] if value else None}
 
-    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> dict[str, Any]:
-        return _email_answer(tracker)
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> dict[str, Any]:
-        return {"email": _check_email(value, dispatcher)}
-
-
-class ValidateHandoverForm(FormValidationAction):
+class ValidateHandoverForm(EmailSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_handover_form"
 
-    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> dict[str, Any]:
-        return _email_answer(tracker)
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> dict[str, Any]:
-        return {"email": _check_email(value, dispatcher)}
-
-
-class ValidateTicketForm(FormValidationAction):
+class ValidateTicketForm(EmailSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_ticket_form"
 
@@ -231,14 +223,6 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=f"{parsed.raw} isn't a ticket number I recognise: ours are "
                                           "CS- followed by 7 digits (for example CS-2048817).")
         return {"ticket_number": None}
-
-    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> dict[str, Any]:
-        return _email_answer(tracker)
-
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> dict[str, Any]:
-        return {"email": _check_email(value, dispatcher)}
 
 
 class ValidateLoginForm(FormValidationAction):

@@ -48,7 +48,8 @@ def answer(question: str, previous_user_message: str | None = None) -> Answer:
         generated = generate_grounded_answer(question, relevant, llm, previous_user_message)
         if generated is not None:
             return generated
-    return compose_extractive(question, passages, threshold=threshold, embedder=kb.embedder)
+    return compose_extractive(question, passages, threshold=threshold, embedder=kb.embedder,
+                              previous_user_message=previous_user_message)
 
 
 def warm_up() -> None:
