@@ -16,6 +16,8 @@ FORMS = ["order_form", "payment_form", "login_form", "ticket_form", "handover_fo
 SIDE_QUESTIONS = {
     "ask_knowledge": "action_answer_knowledge",
     "nlu_fallback": "action_answer_knowledge",
+    # details the form could not use (e.g. a question read as `inform`): try the help center
+    "inform": "action_answer_knowledge",
     "bot_challenge": "utter_iamabot",
     "chitchat": "utter_chitchat",
     "out_of_scope": "utter_out_of_scope",
@@ -67,15 +69,14 @@ def generate() -> str:
                      f"      - active_loop: {form}"]
             out.append(rule(f"{intent} inside {form}", form, intent, steps))
         for intent, response in ENDINGS.items():
+            if form == "handover_form" and intent == "deny":
+                continue  # "no" to the email question hands over without one
             steps = ["      - action: action_deactivate_loop", "      - active_loop: null",
                      f"      - action: {response}"]
             out.append(rule(f"{intent} ends {form}", form, intent, steps))
         for intent, actions in NEW_REQUESTS.items():
             if form == "handover_form" and intent == "human_handoff":
-                # asking again for a person just continues the handover
-                steps = [f"      - action: {form}", f"      - active_loop: {form}"]
-                out.append(rule(f"{intent} inside {form}", form, intent, steps))
-                continue
+                continue  # asking again for a person answers the form's question: no email
             steps = ["      - action: action_deactivate_loop", "      - active_loop: null"]
             out.append(rule(f"{intent} replaces {form}", form, intent, steps + action_steps(actions)))
     return "\n".join(out) + "\n"

@@ -28,9 +28,14 @@ echo "==> starting the action server on http://127.0.0.1:$ACTIONS_PORT (log: var
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" var/logs/actions.log "${pids[-1]}"
 
+endpoints=endpoints.yml
+if [ "$ACTIONS_PORT" != 5055 ]; then  # endpoints.yml names the default port
+  endpoints=var/endpoints.yml
+  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
+fi
 echo "==> starting the Rasa server on http://127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
 .venv/rasa/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" --interface 127.0.0.1 \
-  --credentials credentials.yml --endpoints endpoints.yml > var/logs/rasa.log 2>&1 &
+  --credentials credentials.yml --endpoints "$endpoints" > var/logs/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" var/logs/rasa.log "${pids[-1]}"
 

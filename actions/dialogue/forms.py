@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -43,7 +44,10 @@ def _activating(tracker: Tracker, form: str) -> bool:
 
 def _email_answer(tracker: Tracker) -> dict[str, Any]:
     """Take an email from the latest message when the form asked for it."""
-    if not _requested(tracker, "email") or is_side_question(tracker) and "@" not in latest_text(tracker):
+    text = latest_text(tracker)
+    if not _requested(tracker, "email"):
+        return {}
+    if "@" not in text and (is_side_question(tracker) or looks_like_question(text)):
         return {}
     parsed = parse_email(latest_text(tracker))
     return {"email": parsed.value or latest_text(tracker)}
@@ -162,16 +166,34 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
         return {"new_address": text[:300]}
 
 
+QUESTION_START = re.compile(r"^\s*(?:\w+[,.!]\s+)?(?:how|what|when|where|why|which|who|can|could|do|"
+                            r"does|did|is|are|will|would|should|may)\b", re.IGNORECASE)
+NEVER_AN_ANSWER = {"stop", "deny", "human_handoff", "goodbye", "greet", "bot_challenge", "thank",
+                   "chitchat", "out_of_scope"}
+CONFIDENT = 0.8
+SIDE_QUESTIONS = {"ask_knowledge", "nlu_fallback", "bot_challenge", "chitchat", "out_of_scope",
+                  "greet", "thank", "stop", "goodbye"}
+NO_EMAIL = "not given"
+
+
+def looks_like_question(text: str) -> bool:
+    return "?" in text or bool(QUESTION_START.match(text))
+
+
 def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
-    """Take the latest message as the answer when the form asked for `slot` and it's not a side question."""
+    """Take the latest message as the answer when the form asked for `slot` and it's not a side question.
+
+    A message the NLU reads as another request is still taken as the answer unless it is a
+    question or the NLU is confident: "it's too small" may look like a knowledge question.
+    """
     if not _requested(tracker, slot):
         return {}
     intent = latest_intent(tracker)
+    if looks_like_question(latest_text(tracker)):
+        return {}  # answered by the rules, then the form asks again
     if is_side_question(tracker) and intent != "inform":
-        text = latest_text(tracker).strip()
-        # A statement that isn't a question is an answer even when it reads like a request.
-        if text.endswith("?") or intent in {"stop", "deny", "human_handoff", "goodbye", "greet",
-                                            "bot_challenge", "thank", "chitchat", "out_of_scope"}:
+        confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0
+        if intent in NEVER_AN_ANSWER or confidence >= CONFIDENT:
             return {}
     return {slot: latest_text(tracker)}
 
@@ -189,9 +211,33 @@ class ValidatePaymentForm(EmailSlot, FormValidationAction):
         return {"payment_details": redact_for_storage(str(value))[:1000] if value else None}
 
 
-class ValidateHandoverForm(EmailSlot, FormValidationAction):
+class ValidateHandoverForm(FormValidationAction):
+    """One question before a handover: an email for the reply, which the user may decline."""
+
     def name(self) -> str:
         return "validate_handover_form"
+
+    async def extract_handover_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("handover_contact"):
+            return {}
+        if tracker.get_slot("email"):
+            return {"handover_contact": tracker.get_slot("email")}
+        if not _requested(tracker, "handover_contact"):
+            return {}
+        text = latest_text(tracker)
+        if "@" in text:
+            return {"handover_contact": text}
+        if latest_intent(tracker) in SIDE_QUESTIONS or looks_like_question(text):
+            return {}  # answered by the rules, then the question is asked again
+        return {"handover_contact": NO_EMAIL}  # "no", "just get me a person", ...
+
+    def validate_handover_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value == NO_EMAIL:
+            return {"handover_contact": NO_EMAIL}
+        email = _check_email(value, dispatcher)
+        return {"handover_contact": email, "email": email}
 
 
 class ValidateTicketForm(EmailSlot, FormValidationAction):

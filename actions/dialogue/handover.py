@@ -72,7 +72,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
     outcome = request_handover(request)
     dispatcher.utter_message(text=outcome.message_for_user)
     events = [SlotSet(slot, None) for slot in ("pending_offer", "payment_details", "order_number",
-                                               "new_address", "refund_reason")]
+                                               "new_address", "refund_reason", "handover_contact")]
     if outcome.status in ("created", "queued", "already_open"):
         events.append(SlotSet("handed_over", True))
     return events

@@ -88,3 +88,13 @@ def test_ticket_status_only_for_its_owner(assistant):
     reply = assistant.chat(owner, "owner@example.com")
     assert ticket in reply and "couldn't find" not in reply
     json.dumps(reply)
+
+
+def test_person_without_giving_an_email(assistant):
+    user = assistant.new_sender()
+    reply = assistant.chat(user, "agent")
+    assert "email" in reply.lower()
+    reply = assistant.chat(user, "I don't want to talk to a bot, just get me a person please")
+    ticket = re.search(r"CS-\d{7}", reply).group(0)
+    assert "don't have your email" in reply
+    assert "(no email given)" not in tickets_command(assistant, "show", ticket)

@@ -141,3 +141,13 @@ def test_ticket_number_confusion_is_explained(assistant):
     assert "CS-" in reply
     reply = assistant.chat(user, "NW-482913")
     assert "NW-482913 is an order number" in reply
+
+
+def test_question_instead_of_the_return_reason_is_answered_not_stored(assistant):
+    user = assistant.new_sender()
+    assistant.chat(user, "I want to return my boots")
+    reply = assistant.chat(user, "NW-482913")
+    assert "reason" in reply.lower()
+    reply = assistant.chat(user, "how long till i see the money? paid with paypal")
+    assert "3-5 business days" in reply
+    assert "reason" in reply.lower()
