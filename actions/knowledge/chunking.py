@@ -154,7 +154,9 @@ def _sections(article: Article) -> list[_Section]:
             indent = "  " * (len(match.group(1).expandtabs(4)) // 2 > 0)
             item = [match.group(2)]
             i += 1
-            while i < len(lines) and lines[i].strip() and not _starts_block(lines[i]) and lines[i].startswith((" ", "\t")):
+            while (
+                i < len(lines) and lines[i].strip() and not _starts_block(lines[i]) and lines[i].startswith((" ", "\t"))
+            ):
                 item.append(lines[i].strip())
                 i += 1
             blocks.append(_Block(f"{indent}{marker} {strip_inline_markdown(' '.join(item))}", line=True))

@@ -126,7 +126,9 @@ def collection_dimension(client: QdrantClient, name: str) -> int | None:
     vectors = client.get_collection(name).config.params.vectors
     params = vectors.get(DENSE_VECTOR) if isinstance(vectors, dict) else None
     if params is None:
-        raise KnowledgeStoreError(f"collection {name!r} has no {DENSE_VECTOR!r} vector; re-run ingestion with --recreate")
+        raise KnowledgeStoreError(
+            f"collection {name!r} has no {DENSE_VECTOR!r} vector; re-run ingestion with --recreate"
+        )
     return int(params.size)
 
 

@@ -163,9 +163,7 @@ def ingest(
     return report
 
 
-def _plan(
-    articles: list, stored: list[StoredPassage], fingerprint: str, report: IngestReport
-) -> list[_ArticlePlan]:
+def _plan(articles: list, stored: list[StoredPassage], fingerprint: str, report: IngestReport) -> list[_ArticlePlan]:
     by_article: dict[str, dict[str, StoredPassage]] = {}
     for sp in stored:
         by_article.setdefault(sp.article_id, {})[sp.passage_id] = sp

@@ -5,8 +5,14 @@ Every returned `Passage.score` is a calibrated relevance in [0, 1], comparable a
     relevance = DENSE_WEIGHT * cosine(question, passage) + (1 - DENSE_WEIGHT) * coverage
 
 where `coverage` is the IDF-weighted share of the question's content words that occur in the
-passage (title and section included). Fused RRF scores are only ranks, so they are not used for
-the "no good answer" decision; `answer.py` compares this relevance with the threshold.
+passage (title and section included); a passage sharing no content word with the question gets
+NO_OVERLAP_FACTOR times that. Fused RRF scores are only ranks, so they are used to gather
+candidates, not for the "no good answer" decision; `answer.py` compares this relevance with the
+threshold (KNOWLEDGE_SCORE_THRESHOLD, tuned with scripts/bench_knowledge.py --sweep).
+
+Misspelt words (not in the help center and not English words per the model's vocabulary) are
+corrected to the nearest help-center word. Corpus statistics are re-read every 5 minutes, so
+a running server picks up re-ingestion into a Qdrant server.
 
 Follow-ups ("what about the UK?") are detected by length and wording; for them the previous
 user message is prepended and both searches are merged.

@@ -71,7 +71,11 @@ class KnowledgeBase:
 
         passages = self.search(question, previous_user_message)
         return compose_extractive(
-            question, passages, threshold=self.config.score_threshold, embedder=self.embedder
+            question,
+            passages,
+            threshold=self.config.score_threshold,
+            embedder=self.embedder,
+            previous_user_message=previous_user_message,
         )
 
     def warm_up(self) -> None:
