@@ -198,24 +198,8 @@ def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
     return {slot: latest_text(tracker)}
 
 
-class ValidatePaymentForm(EmailSlot, FormValidationAction):
-    def name(self) -> str:
-        return "validate_payment_form"
-
-    async def extract_payment_details(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> dict[str, Any]:
-        return _free_text_answer(tracker, "payment_details")
-
-    def validate_payment_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:
-        return {"payment_details": redact_for_storage(str(value))[:1000] if value else None}
-
-
-class ValidateHandoverForm(FormValidationAction):
-    """One question before a handover: an email for the reply, which the user may decline."""
-
-    def name(self) -> str:
-        return "validate_handover_form"
+class ContactSlot:
+    """The `handover_contact` slot: an email for the team's reply, which the user may decline."""
 
     async def extract_handover_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
@@ -238,6 +222,26 @@ class ValidateHandoverForm(FormValidationAction):
             return {"handover_contact": NO_EMAIL}
         email = _check_email(value, dispatcher)
         return {"handover_contact": email, "email": email}
+
+
+class ValidatePaymentForm(ContactSlot, FormValidationAction):
+    def name(self) -> str:
+        return "validate_payment_form"
+
+    async def extract_payment_details(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        return _free_text_answer(tracker, "payment_details")
+
+    def validate_payment_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        return {"payment_details": redact_for_storage(str(value))[:1000] if value else None}
+
+
+class ValidateHandoverForm(ContactSlot, FormValidationAction):
+    """One question before a handover: where the team should reply."""
+
+    def name(self) -> str:
+        return "validate_handover_form"
 
 
 class ValidateTicketForm(EmailSlot, FormValidationAction):

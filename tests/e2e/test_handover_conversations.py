@@ -98,3 +98,16 @@ def test_person_without_giving_an_email(assistant):
     ticket = re.search(r"CS-\d{7}", reply).group(0)
     assert "don't have your email" in reply
     assert "(no email given)" not in tickets_command(assistant, "show", ticket)
+
+
+def test_payment_case_goes_to_the_team_even_without_an_email(assistant):
+    user = assistant.new_sender()
+    assistant.chat(user, "You charged my card twice for the same order, this is ridiculous")
+    reply = assistant.chat(user, "one says pending and one is posted. order NW-204417")
+    assert "email" in reply.lower()
+    reply = assistant.chat(user, "its been 12 days and the pending one is still there")
+    ticket = re.search(r"CS-\d{7}", reply).group(0)
+    reply = assistant.chat(user, "card ends in 0926")
+    assert "Passed on to our support team" in reply
+    shown = tickets_command(assistant, "show", ticket)
+    assert "NW-204417" in shown and "0926" in shown
