@@ -199,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         report = ingest(config)
         retriever = Retriever(get_client(config), config.collection, embedder)
         retriever.corpus()
-        print(f"model load: {model_seconds:.1f} s; ingestion: {report.seconds:.1f} s "
-              f"({report.articles} articles, {report.added} passages); threshold {threshold:.2f}")
+        print(
+            f"model load: {model_seconds:.1f} s; ingestion: {report.seconds:.1f} s "
+            f"({report.articles} articles, {report.added} passages); threshold {threshold:.2f}"
+        )
         for name in args.sets.split(","):
             questions = load_questions(QUESTION_SETS[name])
             results = {method: evaluate(retriever, questions, method, threshold, config.top_k) for method in METHODS}

@@ -54,4 +54,6 @@ def small_config(qdrant_dir: Path, tmp_path: Path) -> KnowledgeConfig:
     """A config with its own article folder (empty) and a fresh collection in the session's Qdrant."""
     articles = tmp_path / "articles"
     articles.mkdir()
-    return KnowledgeConfig(knowledge_dir=articles, qdrant_path=qdrant_dir, collection=f"small_{next(_collection_numbers)}")
+    return KnowledgeConfig(
+        knowledge_dir=articles, qdrant_path=qdrant_dir, collection=f"small_{next(_collection_numbers)}"
+    )

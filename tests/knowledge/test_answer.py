@@ -16,7 +16,11 @@ def body(answer_text: str) -> str:
 @pytest.mark.parametrize(
     ("question", "facts", "source"),
     [
-        ("how much does it cost to return something in the US", ["United States: $6.95"], "Return Policy (return-policy)"),
+        (
+            "how much does it cost to return something in the US",
+            ["United States: $6.95"],
+            "Return Policy (return-policy)",
+        ),
         ("How much is standard shipping in the US?", ["$5.95"], "Shipping Rates and Delivery Times"),
         ("What's your phone number for customers in the UK?", ["+44 20 7946 0321"], "(contact-customer-support)"),
         ("the reset link says expired what now", ["request a new one"], "(reset-your-password)"),

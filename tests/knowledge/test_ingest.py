@@ -61,7 +61,9 @@ def test_first_run_adds_every_passage_with_its_metadata(small_config, articles, 
     report = ingest(small_config, embedder=embedder)
     assert (report.articles, report.added, report.updated, report.unchanged, report.removed) == (3, 9, 0, 0, 0)
     assert report.skipped == []
-    points, _ = get_client(small_config).scroll(small_config.collection, limit=100, with_payload=True, with_vectors=True)
+    points, _ = get_client(small_config).scroll(
+        small_config.collection, limit=100, with_payload=True, with_vectors=True
+    )
     prices = next(p for p in points if p.payload["passage_id"] == "bike-rentals#prices")
     assert prices.payload["title"] == "Bike Rentals" and prices.payload["section"] == "Prices"
     assert prices.payload["category"] == "services" and prices.payload["source"] == "bike-rentals.md"
