@@ -1,122 +1,13 @@
-"""Run the real assistant for end-to-end tests: the action server and the Rasa server, on loopback.
-
-The session starts both once (about 30 s), on free ports, with their own SQLite database and
-Qdrant folder, using the newest trained model in models/ (`make train` first).
-"""
+"""The running assistant (action server + Rasa server) for the end-to-end conversation tests."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited while starting:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {timeout}s:\n{log.read_text()[-4000:]}")
-
-
-@dataclass
-class Assistant:
-    """The running assistant, as a chat user (REST channel) and an operator (HTTP API) see it."""
-
-    rasa_url: str
-    actions_url: str
-    env: dict
-    workdir: Path
-    processes: list = field(default_factory=list)
-
-    def say(self, sender: str, text: str) -> list[dict]:
-        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=120)
-        response.raise_for_status()
-        return response.json()
-
-    def chat(self, sender: str, text: str) -> str:
-        """Send one message and return everything the bot answered, as one string."""
-        return "\n".join(m.get("text", "") for m in self.say(sender, text))
-
-    def tracker(self, sender: str) -> dict:
-        return requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
-
-    def new_sender(self) -> str:
-        return f"e2e-{uuid.uuid4().hex[:10]}"
-
-
-def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
-    handle = log.open("w")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+from tests.servers import Assistant, running_assistant
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory) -> Assistant:
-    if not any((ROOT / "models").glob("*.tar.gz")):
-        pytest.fail("no trained model in models/: run `make train` first")
-    workdir = tmp_path_factory.mktemp("assistant")
-    rasa_port, actions_port = free_port(), free_port()
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"sqlite:///{workdir / 'helpdesk.sqlite'}",
-        "QDRANT_PATH": str(workdir / "qdrant"),
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "HELPDESK_WARM_UP": "1",
-    })
-    for secret in ("ZENDESK_SUBDOMAIN", "ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "LLM_MODEL_PATH",
-                   "LLM_BASE_URL", "QDRANT_URL"):
-        env.pop(secret, None)
-    python = sys.executable
-    subprocess.run([python, "-m", "actions.store.sample_orders"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "-m", "actions.knowledge.ingest"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    bot = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", env, workdir)
-    actions_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
-    bot.processes.append(_start([python, "-m", "actions.server", "--port", str(actions_port)], env,
-                                actions_log))
-    bot.processes.append(_start([str(RASA), "run", "--enable-api", "--port", str(rasa_port),
-                                 "--interface", "127.0.0.1", "--endpoints", str(endpoints),
-                                 "--credentials", str(ROOT / "credentials.yml"),
-                                 "--model", str(ROOT / "models")], env, rasa_log))
-    try:
-        wait_until_up(f"{bot.actions_url}/health", bot.processes[0], actions_log)
-        wait_until_up(f"{bot.rasa_url}/status", bot.processes[1], rasa_log)
+    with running_assistant(tmp_path_factory.mktemp("assistant")) as bot:
         yield bot
-    finally:
-        for process in bot.processes:
-            process.terminate()
-        for process in bot.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()

@@ -1,0 +1,150 @@
+"""Start the real assistant for end-to-end tests: the action server and the Rasa server, on loopback.
+
+Both run on free ports with their own SQLite database and Qdrant folder, using the newest trained
+model in models/ (`make train` first). Start-up takes about 30 s.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
+
+# Settings from the developer's shell that would point the servers at real services or accounts.
+OUTSIDE_SETTINGS = ("ZENDESK_", "SLACK_", "TELEGRAM_", "WEBCHAT_", "LLM_MODEL_PATH", "LLM_BASE_URL",
+                    "QDRANT_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited while starting:\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not up after {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Assistant:
+    """The running assistant, as a chat user (REST channel) and an operator (HTTP API) see it."""
+
+    rasa_url: str
+    actions_url: str
+    env: dict
+    workdir: Path
+    processes: list = field(default_factory=list)
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=120)
+        response.raise_for_status()
+        return response.json()
+
+    def chat(self, sender: str, text: str) -> str:
+        """Send one message and return everything the bot answered, as one string."""
+        return "\n".join(m.get("text", "") for m in self.say(sender, text))
+
+    def tracker(self, sender: str) -> dict:
+        return requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+
+    def new_sender(self) -> str:
+        return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("w") as handle:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def running_assistant(workdir: Path, settings: dict[str, str] | None = None) -> Iterator[Assistant]:
+    """Seed, ingest and start both servers with `settings` added to the environment; stop them after."""
+    if not any((ROOT / "models").glob("*.tar.gz")):
+        pytest.fail("no trained model in models/: run `make train` first")
+    rasa_port, actions_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OUTSIDE_SETTINGS)}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{workdir / 'helpdesk.sqlite'}",
+        "QDRANT_PATH": str(workdir / "qdrant"),
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "HELPDESK_WARM_UP": "1",
+        "HELP_CENTER_URL": f"http://127.0.0.1:{actions_port}/help/",
+        **(settings or {}),
+    })
+    python = sys.executable
+    subprocess.run([python, "-m", "actions.store.sample_orders"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "-m", "actions.knowledge.ingest"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    bot = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", env, workdir)
+    actions_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
+    bot.processes.append(_start([python, "-m", "actions.server", "--port", str(actions_port)], env,
+                                actions_log))
+    bot.processes.append(_start([str(RASA), "run", "--enable-api", "--cors", "*",
+                                 "--port", str(rasa_port), "--interface", "127.0.0.1",
+                                 "--endpoints", str(endpoints),
+                                 "--credentials", str(ROOT / "credentials.yml"),
+                                 "--model", str(ROOT / "models")], env, rasa_log))
+    try:
+        wait_until_up(f"{bot.actions_url}/health", bot.processes[0], actions_log)
+        wait_until_up(f"{bot.rasa_url}/status", bot.processes[1], rasa_log)
+        yield bot
+    finally:
+        _stop(bot.processes)
+
+
+@contextmanager
+def running_rasa_only(workdir: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start only the Rasa server (no action server, no API); yield its URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OUTSIDE_SETTINGS)}
+    env.update({"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                **(settings or {})})
+    log = workdir / "rasa.log"
+    process = _start([str(RASA), "run", "--port", str(port), "--interface", "127.0.0.1",
+                      "--credentials", str(ROOT / "credentials.yml"), "--model", str(ROOT / "models")],
+                     env, log)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/webhooks/rest/", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop([process])
