@@ -10,11 +10,14 @@ PY := .venv/actions/bin/python
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 
-.PHONY: install train seed ingest actions-server rasa-server run shell chat test test-stories \
+.PHONY: install install-browser train seed ingest actions-server rasa-server run shell chat test test-stories \
         test-python lint validate bench bench-nlu bench-knowledge bench-llm rules clean
 
 install:
 	scripts/install.sh all
+
+install-browser:
+	scripts/install.sh browser
 
 train: install
 	$(RASA) train --quiet
@@ -42,7 +45,7 @@ chat:
 	$(PY) scripts/chat.py --url http://localhost:$(RASA_PORT)
 
 lint: install
-	$(PY) -m ruff check actions tests scripts
+	$(PY) -m ruff check actions channels tests scripts
 
 validate: install
 	$(RASA) data validate
@@ -51,7 +54,7 @@ test-stories: train
 	rm -rf results/stories
 	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
-test-python: train
+test-python: train install-browser
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 test: lint validate test-stories test-python

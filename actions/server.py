@@ -1,4 +1,5 @@
-"""The action server: rasa-sdk's app with our actions, plus the handover webhook and outbox worker.
+"""The action server: rasa-sdk's app with our actions, the handover webhook and outbox worker, and
+the web chat widget with its demo page (`actions.webchat`).
 
 Run `python -m actions.server --port 5055`. One process: the embedded Qdrant folder and the
 models are opened once, lazily, inside it.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-from functools import partial
 import os
 import threading
+from functools import partial
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
+
+from actions.webchat import add_webchat_routes
 
 logger = logging.getLogger("actions.server")
 
@@ -26,6 +29,7 @@ def build_app() -> Sanic:
     executor.register_package(ACTIONS_PACKAGE)
     app = create_app(executor)
     _add_handover(app)
+    add_webchat_routes(app)
 
     @app.after_server_start
     async def _warm_up(app: Sanic) -> None:  # noqa: ARG001

@@ -44,6 +44,26 @@ make_venv() {  # make_venv NAME PYTHON_VERSION LOCKFILE [FIRST_PACKAGE]
   echo "==> .venv/$name ready ($("$dir/bin/python" -V))"
 }
 
+install_browser() {  # headless Chromium and its driver, for the web chat test (Debian/Ubuntu packages)
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    echo "==> browser ready ($(chromium --version 2>/dev/null | head -n 1))"; return 0
+  fi
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      echo "error: the web chat test needs Chromium: run 'sudo apt-get install -y chromium chromium-driver'" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: the web chat test needs Chromium and chromedriver on PATH (packages chromium, chromium-driver)" >&2
+    exit 1
+  fi
+  echo "==> installing chromium and chromium-driver with apt-get"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+}
+
 case "${1:-all}" in
   rasa) make_venv rasa 3.10 requirements/rasa.lock ;;
   actions) make_venv actions 3.11 requirements/actions.lock torch ;;
@@ -51,5 +71,6 @@ case "${1:-all}" in
     make_venv rasa 3.10 requirements/rasa.lock
     make_venv actions 3.11 requirements/actions.lock torch
     ;;
-  *) echo "usage: $0 [rasa|actions|all]" >&2; exit 2 ;;
+  browser) install_browser ;;
+  *) echo "usage: $0 [rasa|actions|all|browser]" >&2; exit 2 ;;
 esac

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server (REST + socket.io) on localhost, then chat in the terminal.
+# Start the action server (+ web chat demo page) and the Rasa server (REST, socket.io, Slack, Telegram)
+# on localhost, then chat in the terminal.
 # Ctrl-D or /quit ends the chat and stops both servers. Logs go to var/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 SQLALCHEMY_SILENCE_UBER_WARNING=1
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+# What the browser and the answers use to reach the two servers (see README, "Configuration").
+export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
+export HELP_CENTER_URL="${HELP_CENTER_URL:-http://127.0.0.1:$ACTIONS_PORT/help/}"
 mkdir -p var/logs
 
 pids=()
@@ -40,6 +44,7 @@ pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" var/logs/rasa.log "${pids[-1]}"
 
 echo "==> ready: REST at http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook, socket.io at http://127.0.0.1:$RASA_PORT/socket.io"
+echo "==> web chat: open http://127.0.0.1:$ACTIONS_PORT/webchat/ in a browser (the demo store page with the chat widget)"
 if [ -t 0 ]; then
   .venv/actions/bin/python scripts/chat.py --url "http://127.0.0.1:$RASA_PORT"
 else

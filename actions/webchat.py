@@ -1,0 +1,80 @@
+"""What the action server shows a browser: the chat widget, a demo store page and help articles.
+
+- `/webchat/widget.js` and `/webchat/vendor/`: the widget and its vendored socket.io client.
+- `/webchat/`: the Northwind demo page embedding the widget (`/` redirects there). The embed
+  points the browser at WEBCHAT_RASA_URL, else RASA_URL, else http://127.0.0.1:5005.
+- `/help/<article id>`: a help-center article as plain HTML, so the demo's source links open
+  (set HELP_CENTER_URL to your real help center in production).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from sanic import Sanic, response
+from sanic.request import Request
+
+from actions.paths import REPO_ROOT
+
+WEBCHAT_DIR = REPO_ROOT / "webchat"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+
+ARTICLE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Northwind Outfitters help</title>
+<style>body{{margin:0 auto;max-width:760px;padding:24px;font:16px/1.55 system-ui,sans-serif;color:#1d2a22}}
+article{{white-space:pre-wrap}}</style></head>
+<body><p><a href="/webchat/">Northwind Outfitters</a> · Help center</p><h1>{title}</h1>
+<article>{body}</article></body></html>
+"""
+
+
+def rasa_url_for_browsers() -> str:
+    """The Rasa address the widget on the demo page connects to."""
+    return (os.environ.get("WEBCHAT_RASA_URL") or os.environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+
+
+def demo_page() -> str:
+    page = (WEBCHAT_DIR / "index.html").read_text(encoding="utf-8")
+    return page.replace("__RASA_URL__", html.escape(rasa_url_for_browsers(), quote=True))
+
+
+def article_page(article_id: str, knowledge_dir: Path) -> str | None:
+    """The article with this id as an HTML page, or None when there is none."""
+    from actions.knowledge.documents import load_directory
+
+    articles, _ = load_directory(knowledge_dir)
+    article = next((a for a in articles if a.id == article_id), None)
+    if article is None:
+        return None
+    body = article.body.split("\n", 1)[1] if article.body.startswith("# ") else article.body
+    return ARTICLE_PAGE.format(title=html.escape(article.title), body=html.escape(body.strip()))
+
+
+def add_webchat_routes(app: Sanic) -> None:
+    app.static("/webchat/widget.js", WEBCHAT_DIR / "widget.js", name="webchat_widget",
+               content_type="text/javascript; charset=utf-8")
+    app.static("/webchat/vendor", WEBCHAT_DIR / "vendor", name="webchat_vendor")
+
+    @app.get("/", name="webchat_root")
+    async def _root(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+        return response.redirect("/webchat/")
+
+    @app.get("/webchat", name="webchat_no_slash")
+    async def _no_slash(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+        return response.redirect("/webchat/")
+
+    @app.get("/webchat/", name="webchat_demo", strict_slashes=True)
+    async def _demo(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+        return response.html(demo_page(), headers={"Cache-Control": "no-cache"})
+
+    @app.get("/help/<article_id:str>", name="help_article")
+    async def _article(request: Request, article_id: str) -> response.HTTPResponse:  # noqa: ARG001
+        from actions.knowledge.config import KnowledgeConfig
+
+        page = article_page(article_id, KnowledgeConfig.from_env().knowledge_dir)
+        if page is None:
+            return response.html("<h1>No such help article</h1>", status=404)
+        return response.html(page)
