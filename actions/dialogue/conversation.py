@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timezone
 
 from rasa_sdk import Tracker
@@ -13,11 +14,12 @@ INTERRUPTING_INTENTS = frozenset({
     "track_order", "cancel_order", "change_shipping_address", "login_problem", "payment_issue",
     "check_ticket_status", "delete_account", "not_helpful",
 })
-# Intents whose request a handover is about (the last one of these names the case).
-REQUEST_INTENTS = INTERRUPTING_INTENTS - {
-    "ask_knowledge", "nlu_fallback", "bot_challenge", "chitchat", "out_of_scope", "greet", "thank",
-    "stop", "deny", "goodbye", "not_helpful",
-} | {"ask_knowledge"}
+# Intents that ask for something: the last of these is what a handover is about.
+REQUEST_INTENTS = frozenset({
+    "ask_knowledge", "human_handoff", "complaint", "request_refund", "track_refund", "track_order",
+    "cancel_order", "change_shipping_address", "login_problem", "payment_issue",
+    "check_ticket_status", "delete_account",
+})
 
 
 def utcnow() -> datetime:
@@ -64,9 +66,15 @@ def previous_user_text(tracker: Tracker) -> str | None:
     return texts[-2] if len(texts) >= 2 else None
 
 
-def last_request_intent(tracker: Tracker) -> str | None:
-    """The most recent intent that asked for something (what a handover is about)."""
+def last_user_intent(tracker: Tracker, *, among: Collection[str] | None = None,
+                     skipping: Collection[str] = ()) -> str | None:
+    """The user's most recent intent that is in `among` (any, if None) and not in `skipping`."""
     for name in reversed(user_intents(tracker)):
-        if name in REQUEST_INTENTS:
+        if name not in skipping and (among is None or name in among):
             return name
     return None
+
+
+def last_request_intent(tracker: Tracker) -> str | None:
+    """The most recent intent that asked for something (what a handover is about)."""
+    return last_user_intent(tracker, among=REQUEST_INTENTS)

@@ -12,10 +12,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.dialogue.conversation import (
     last_request_intent,
+    last_user_intent,
     latest_intent,
     latest_text,
     transcript,
-    user_intents,
 )
 from actions.dialogue.safety import PII_WARNING, redact_for_storage, shares_secrets
 
@@ -43,13 +43,10 @@ def handover_reason(tracker: Tracker) -> str:
         return "account_deletion"
     if tracker.get_slot("payment_details"):
         return "payment_issue"
-    for intent in reversed(user_intents(tracker)):
-        if intent in ANSWERS:
-            continue
-        if intent in ORDER_INTENTS:
-            return "order_request"
-        return REASON_BY_INTENT.get(intent, "user_request")
-    return "user_request"
+    intent = last_user_intent(tracker, skipping=ANSWERS)
+    if intent in ORDER_INTENTS:
+        return "order_request"
+    return REASON_BY_INTENT.get(intent or "", "user_request")
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict]:
