@@ -159,3 +159,24 @@ def test_buttons_are_blocks_and_a_click_is_answered(running):
     tracker = requests.get(f"{running.rasa_url}/conversations/{user}/tracker", timeout=30).json()
     assert [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"][-1] \
         == "inform"
+
+
+def test_a_button_click_in_a_channel_thread_is_answered_in_that_thread(running):
+    channel, user, ts = _ids()
+    channel = "C" + channel[1:]
+    body = _event(channel, user, "<@UBOT> login not working", ts, kind="app_mention", channel_type="channel")
+    assert _post(running, body, _sign(body)).status_code == 200
+    call = running.fake_api.wait_for(
+        lambda c: c["path"] == "/api/chat.postMessage" and c["body"].get("channel") == channel
+        and c["body"].get("blocks"))[0]
+    assert call["body"]["thread_ts"] == ts
+    blocks = call["body"]["blocks"]
+    button = (json.loads(blocks) if isinstance(blocks, str) else blocks)[1]["elements"][1]
+    before = len(_replies(running, channel))
+    payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
+               "message": {"ts": "1.000002", "thread_ts": ts, "text": call["body"]["text"]},
+               "actions": [{"type": "button", "action_id": button["action_id"], "value": button["value"]}]}
+    form = f"payload={requests.utils.quote(json.dumps(payload))}".encode()
+    assert _post(running, form, _sign(form), "application/x-www-form-urlencoded").status_code == 200
+    running.fake_api.wait_for(lambda c: len(_replies(running, channel)) > before)
+    assert all(reply["body"]["thread_ts"] == ts for reply in _replies(running, channel))
