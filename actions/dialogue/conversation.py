@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import datetime, timezone
 
@@ -20,6 +21,14 @@ REQUEST_INTENTS = frozenset({
     "cancel_order", "change_shipping_address", "login_problem", "payment_issue",
     "check_ticket_status", "delete_account",
 })
+
+
+QUESTION_START = re.compile(r"^\s*(?:\w+[,.!]\s+)?(?:how|what|when|where|why|which|who|can|could|do|"
+                            r"does|did|is|are|will|would|should|may)\b", re.IGNORECASE)
+
+
+def looks_like_question(text: str) -> bool:
+    return "?" in text or bool(QUESTION_START.match(text))
 
 
 def utcnow() -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -10,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account.login import LOGIN_ISSUES, classify_login_issue
-from actions.dialogue.conversation import is_side_question, latest_intent, latest_text
+from actions.dialogue.conversation import is_side_question, latest_intent, latest_text, looks_like_question
 from actions.dialogue.safety import redact_for_storage
 from actions.orders.identifiers import parse_email, parse_order_number, parse_ticket_number
 from actions.store.orders import SqlOrderStore
@@ -166,18 +165,12 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
         return {"new_address": text[:300]}
 
 
-QUESTION_START = re.compile(r"^\s*(?:\w+[,.!]\s+)?(?:how|what|when|where|why|which|who|can|could|do|"
-                            r"does|did|is|are|will|would|should|may)\b", re.IGNORECASE)
 NEVER_AN_ANSWER = {"stop", "deny", "human_handoff", "goodbye", "greet", "bot_challenge", "thank",
                    "chitchat", "out_of_scope"}
 CONFIDENT = 0.8
 SIDE_QUESTIONS = {"ask_knowledge", "nlu_fallback", "bot_challenge", "chitchat", "out_of_scope",
                   "greet", "thank", "stop", "goodbye"}
 NO_EMAIL = "not given"
-
-
-def looks_like_question(text: str) -> bool:
-    return "?" in text or bool(QUESTION_START.match(text))
 
 
 def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,8 +12,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dialogue.conversation import latest_text
-from actions.dialogue.safety import PII_WARNING, shares_secrets
+from actions.dialogue.conversation import latest_text, looks_like_question, previous_user_text
+from actions.dialogue.safety import PII_WARNING, redact_for_storage, shares_secrets
+
+logger = logging.getLogger(__name__)
+
+MIN_WORDS_FOR_A_QUESTION = 4  # "is it NW-482913?" gives a detail; "can I get that back?" asks
 
 YES_NO_PERSON = [{"title": "Yes, connect me", "payload": "/affirm"},
                  {"title": "No, thanks", "payload": "/deny"}]
@@ -70,14 +77,37 @@ class ActionDeclineOffer(Action):
         return [SlotSet("pending_offer", None), SlotSet("order_number", None)]
 
 
+def asks_a_question(text: str, entities: list[dict[str, Any]]) -> bool:
+    """True for a question with words of its own besides the order number, email etc. it gives."""
+    if not looks_like_question(text):
+        return False
+    for entity in sorted(entities, key=lambda e: e.get("start", 0), reverse=True):
+        if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+            text = text[:entity["start"]] + " " + text[entity["end"]:]
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= MIN_WORDS_FOR_A_QUESTION
+
+
 class ActionWhatNext(Action):
-    """Details given with no request running: ask what to do with them (and warn about secrets)."""
+    """Details given with no request running: ask what to do with them, unless the message is a
+    question the help center answers ("charged $7.99 three days ago, can I get that back?")."""
 
     def name(self) -> str:
         return "action_what_next"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        if shares_secrets(latest_text(tracker)):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        from actions.dialogue.knowledge import answer
+
+        text = latest_text(tracker)
+        if shares_secrets(text):
             dispatcher.utter_message(text=PII_WARNING)
+        if asks_a_question(text, (tracker.latest_message or {}).get("entities") or []):
+            try:
+                result = await asyncio.to_thread(answer, redact_for_storage(text), previous_user_text(tracker))
+            except Exception:
+                logger.exception("knowledge answer failed")
+            else:
+                if result.found:
+                    dispatcher.utter_message(text=result.text)
+                    return [SlotSet("pending_offer", None)]
         dispatcher.utter_message(response="utter_what_next")
         return []
