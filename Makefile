@@ -11,7 +11,7 @@ RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 
 .PHONY: install install-browser train seed ingest actions-server rasa-server run shell chat test test-stories \
-        test-python lint validate bench bench-nlu bench-knowledge bench-llm rules clean
+        test-python lint validate bench bench-nlu bench-knowledge bench-llm conversations rules clean
 
 install:
 	scripts/install.sh all
@@ -69,6 +69,9 @@ bench-knowledge: install
 
 bench-llm: install
 	$(PY) scripts/bench_llm.py
+
+conversations:  # replay shared/eval/conversations.md against a running assistant (make run first)
+	$(PY) scripts/run_conversations.py --url http://127.0.0.1:$(RASA_PORT)
 
 rules:
 	$(PY) scripts/generate_form_rules.py
