@@ -28,6 +28,14 @@ def is_follow_up(message: str) -> bool:
     return len(terms) <= _MAX_TERMS_FOR_ANAPHORA and bool(tokens & _ANAPHORA)
 
 
+def refers_elsewhere(sentence: str) -> bool:
+    """True when a sentence can't be searched on its own: too few content words, a follow-up
+    opening, or a pronoun pointing at something said before ("Can you merge them?")."""
+    if len(tokenize(sentence)) < 2 or _FOLLOW_UP_START.match(sentence):
+        return True
+    return bool(set(re.findall(r"[a-z']+", sentence.lower())) & _ANAPHORA)
+
+
 def with_context(message: str, previous: str | None) -> str | None:
     """The message prefixed with the previous one when it is a follow-up, else None."""
     previous = (previous or "").strip()

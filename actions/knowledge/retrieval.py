@@ -15,7 +15,14 @@ corrected to the nearest help-center word. Corpus statistics are re-read every 5
 a running server picks up re-ingestion into a Qdrant server.
 
 Follow-ups ("what about the UK?") are detected by length and wording; for them the previous
-user message is prepended and both searches are merged.
+user message is prepended and both searches are merged. In a message of several sentences, the
+question sentence is also searched on its own when it makes sense alone ("I saw it cheaper
+elsewhere. Do you price match?"), and each passage keeps its best relevance (times FOCUS_FACTOR
+for the question alone), so context sentences can't dilute the question.
+
+Finally, passages of an article that has several candidates close to its best are ranked a
+little higher (ARTICLE_BONUS per unit of support), so near ties go to the article most
+candidates agree on; scores never rise above the best unboosted relevance.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from actions.knowledge.chunking import embedding_text
-from actions.knowledge.followups import with_context
+from actions.knowledge.followups import refers_elsewhere, with_context
 from actions.knowledge.index import (
     DENSE_VECTOR,
     SPARSE_VECTOR,
@@ -55,7 +62,12 @@ CANDIDATES = 20  # passages fetched per search before scoring
 PREFETCH = 30  # passages each of the dense and sparse searches contributes to the fusion
 NO_OVERLAP_FACTOR = 0.9
 FOLLOW_UP_ALONE_FACTOR = 0.9  # a follow-up searched without its context counts a little less
+FOCUS_FACTOR = 0.9  # the question sentence of a longer message, searched on its own, counts a little less
+ARTICLE_BONUS = 0.02  # per unit of support from other passages of the same article ...
+ARTICLE_MARGIN = 0.1  # ... counting those within this of the article's best passage, linearly
+ARTICLE_MAX_SUPPORT = 2.0
 CORPUS_TTL_SECONDS = 300.0  # how often the lexical statistics are re-read from Qdrant
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -150,7 +162,9 @@ class Retriever:
         looks like a follow-up, by searching with and without it and keeping each passage's
         best relevance. With context, the word coverage still counts only the follow-up's own
         words ("is there parking?" must find "parking"), so the previous topic isn't simply
-        answered again.
+        answered again. With re-ranking, the question sentence of a longer message is searched
+        on its own too (see `question_sentence`), and near ties go to the article with several
+        strong passages (see `_with_article_support`).
         """
         query = (query or "").strip()
         if not query:
@@ -158,15 +172,22 @@ class Retriever:
         if rerank is None:
             rerank = method == "hybrid"
         analysis = self.analyse(query)
-        results = self._search_one(analysis, analysis, k, method, rerank)
+        results = self._search_one(analysis, analysis, method, rerank)
         combined_query = with_context(query, context)
         if combined_query:
             combined_analysis = self.analyse(combined_query)
             coverage_of = analysis if analysis.terms else combined_analysis
-            combined = self._search_one(combined_analysis, coverage_of, k, method, rerank)
+            combined = self._search_one(combined_analysis, coverage_of, method, rerank)
             alone = [replace(p, score=p.score * FOLLOW_UP_ALONE_FACTOR) for p in results]
-            results = _merge([combined, alone], k)
-        return results
+            results = _merge([combined, alone])
+        focus = question_sentence(query)
+        if focus and rerank:
+            focus_analysis = self.analyse(focus)
+            focused = self._search_one(focus_analysis, focus_analysis, method, rerank)
+            results = _merge([results, [replace(p, score=p.score * FOCUS_FACTOR) for p in focused]])
+        if rerank:
+            results = _with_article_support(results)
+        return results[:k]
 
     def analyse(self, text: str) -> QueryAnalysis:
         """Content terms of a question with IDF weights.
@@ -209,8 +230,9 @@ class Retriever:
     # -- internals --------------------------------------------------------------------------
 
     def _search_one(
-        self, analysis: QueryAnalysis, coverage_of: QueryAnalysis, k: int, method: Method, rerank: bool
+        self, analysis: QueryAnalysis, coverage_of: QueryAnalysis, method: Method, rerank: bool
     ) -> list[Passage]:
+        """All candidates of one query with their relevance (best first when `rerank`)."""
         query_vector_dense = self.embedder.encode_cached([analysis.text])[0]
         if method == "hybrid":
             candidates = self._hybrid(query_vector_dense, analysis)
@@ -226,7 +248,7 @@ class Retriever:
         ]
         if rerank:
             scored.sort(key=lambda p: -p.score)
-        return scored[:k]
+        return scored
 
     def _relevance(
         self, query_vec: np.ndarray, passage_vec: Sequence[float], analysis: QueryAnalysis, passage: Passage
@@ -296,14 +318,51 @@ def _dense_of(point: object) -> list[float]:
     return list(vector or [])
 
 
-def _merge(result_lists: list[list[Passage]], k: int) -> list[Passage]:
-    """Union of several result lists, keeping each passage's best relevance."""
+def _merge(result_lists: list[list[Passage]]) -> list[Passage]:
+    """Union of several result lists, keeping each passage's best relevance, best first."""
     best: dict[str, Passage] = {}
     for results in result_lists:
         for passage in results:
             if passage.id not in best or passage.score > best[passage.id].score:
                 best[passage.id] = passage
-    return sorted(best.values(), key=lambda p: -p.score)[:k]
+    return sorted(best.values(), key=lambda p: -p.score)
+
+
+def _with_article_support(passages: list[Passage]) -> list[Passage]:
+    """Re-rank so that near ties go to the article several candidate passages agree on.
+
+    An article's support is the sum, over its passages other than its best, of how close each
+    is to that best (1 when tied, 0 at ARTICLE_MARGIN below), capped at ARTICLE_MAX_SUPPORT.
+    Passages are ranked by relevance + ARTICLE_BONUS * support of their article. Scores are
+    capped at the best unboosted relevance, so the threshold decision is unchanged.
+    """
+    by_article: dict[str, list[float]] = {}
+    for passage in passages:
+        by_article.setdefault(passage.article_id, []).append(passage.score)
+    bonus: dict[str, float] = {}
+    for article, scores in by_article.items():
+        best, *others = sorted(scores, reverse=True)
+        support = sum(max(0.0, 1.0 - (best - s) / ARTICLE_MARGIN) for s in others)
+        bonus[article] = ARTICLE_BONUS * min(support, ARTICLE_MAX_SUPPORT)
+    top = max((p.score for p in passages), default=0.0)
+    ranked = sorted(passages, key=lambda p: -(p.score + bonus[p.article_id]))
+    return [replace(p, score=min(top, p.score + bonus[p.article_id])) for p in ranked]
+
+
+def question_sentence(message: str) -> str | None:
+    """The sentences of a longer message that ask something, when they make sense on their own.
+
+    "I saw it cheaper elsewhere. Do you price match?" gives "Do you price match?". None for a
+    one-sentence message, one without a question mark, or when the question needs the rest of
+    the message to make sense ("What do I do?").
+    """
+    sentences = [s.strip() for s in _SENTENCE_RE.split(message.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    asked = " ".join(s for s in sentences if s.endswith("?"))
+    if not asked or asked == message.strip() or refers_elsewhere(asked):
+        return None
+    return asked
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
