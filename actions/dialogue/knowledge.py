@@ -61,6 +61,16 @@ def warm_up() -> None:
     warm_up_llm()
 
 
+async def answer_latest_message(tracker: Tracker) -> Answer:
+    """Answer the user's latest message (redacted) off the event loop; "unavailable" on failure."""
+    try:  # retrieval and generation block: keep them off the server's event loop
+        return await asyncio.to_thread(answer, redact_for_storage(latest_text(tracker)),
+                                       previous_user_text(tracker))
+    except Exception:
+        logger.exception("knowledge answer failed")
+        return Answer(text=UNAVAILABLE, mode="none")
+
+
 class ActionAnswerKnowledge(Action):
     def name(self) -> str:
         return "action_answer_knowledge"
@@ -70,11 +80,7 @@ class ActionAnswerKnowledge(Action):
         if shares_secrets(text):
             dispatcher.utter_message(text=PII_WARNING)
         in_form = bool(tracker.active_loop.get("name"))
-        try:  # retrieval and generation block: keep them off the server's event loop
-            result = await asyncio.to_thread(answer, redact_for_storage(text), previous_user_text(tracker))
-        except Exception:
-            logger.exception("knowledge answer failed")
-            result = Answer(text=UNAVAILABLE, mode="none")
+        result = await answer_latest_message(tracker)
         if result.found:
             dispatcher.utter_message(text=result.text)
             return [SlotSet("pending_offer", None)]

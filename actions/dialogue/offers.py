@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 from typing import Any
 
@@ -12,10 +10,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dialogue.conversation import latest_text, looks_like_question, previous_user_text
-from actions.dialogue.safety import PII_WARNING, redact_for_storage, shares_secrets
-
-logger = logging.getLogger(__name__)
+from actions.dialogue.conversation import latest_text, looks_like_question
+from actions.dialogue.safety import PII_WARNING, shares_secrets
 
 MIN_WORDS_FOR_A_QUESTION = 4  # "is it NW-482913?" gives a detail; "can I get that back?" asks
 
@@ -95,19 +91,15 @@ class ActionWhatNext(Action):
         return "action_what_next"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        from actions.dialogue.knowledge import answer
+        from actions.dialogue.knowledge import answer_latest_message
 
         text = latest_text(tracker)
         if shares_secrets(text):
             dispatcher.utter_message(text=PII_WARNING)
         if asks_a_question(text, (tracker.latest_message or {}).get("entities") or []):
-            try:
-                result = await asyncio.to_thread(answer, redact_for_storage(text), previous_user_text(tracker))
-            except Exception:
-                logger.exception("knowledge answer failed")
-            else:
-                if result.found:
-                    dispatcher.utter_message(text=result.text)
-                    return [SlotSet("pending_offer", None)]
+            result = await answer_latest_message(tracker)
+            if result.found:
+                dispatcher.utter_message(text=result.text)
+                return [SlotSet("pending_offer", None)]
         dispatcher.utter_message(response="utter_what_next")
         return []
