@@ -10,7 +10,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.account.login import LOGIN_ISSUES, classify_login_issue
 from actions.dialogue.conversation import is_side_question, latest_intent, latest_text, looks_like_question
-from actions.dialogue.safety import redact_for_storage
+from actions.dialogue.safety import redact_for_storage, shares_secrets
+from actions.orders.access import VERIFIED_SLOT, verification_stamp
 from actions.orders.identifiers import parse_email, parse_order_number, parse_ticket_number
 from actions.store.orders import SqlOrderStore
 
@@ -126,22 +127,23 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
         if email and not order.belongs_to(email):
             dispatcher.utter_message(text=f"Order {parsed.value} isn't linked to {email}, so I can't "
                                           "discuss it here. Please check the order number.")
-            return {"order_number": None}
-        return {"order_number": parsed.value, "order_number_candidate": None}
+            return {"order_number": None, VERIFIED_SLOT: None}
+        return {"order_number": parsed.value, "order_number_candidate": None,
+                VERIFIED_SLOT: verification_stamp(parsed.value, email) if email else None}
 
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
         email = _check_email(value, dispatcher)
         order_number = tracker.get_slot("order_number")
         if email is None or not order_number:
-            return {"email": email}
+            return {"email": email, VERIFIED_SLOT: None}
         order = _store().get(order_number)
-        if order is not None and not order.belongs_to(email):
+        if order is None or not order.belongs_to(email):
             dispatcher.utter_message(text=f"That email doesn't match order {order_number}. For your "
                                           "privacy I can only help with an order using the email it "
                                           "was placed with. Which email did you use at checkout?")
-            return {"email": None}
-        return {"email": email}
+            return {"email": None, VERIFIED_SLOT: None}
+        return {"email": email, VERIFIED_SLOT: verification_stamp(order_number, email)}
 
     async def extract_refund_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
@@ -158,6 +160,9 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
     def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
         text = str(value or "").strip()
+        if shares_secrets(text):
+            dispatcher.utter_message(response="utter_address_has_secrets")
+            return {"new_address": None}
         if len(text) < 10 or not any(ch.isdigit() for ch in text):
             dispatcher.utter_message(text="That doesn't look like a full address. Please include the "
                                           "street number and name, city, and postcode.")

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.dialogue.conversation import latest_text, looks_like_question
 from actions.dialogue.safety import PII_WARNING, shares_secrets
+from actions.orders.access import VERIFIED_SLOT
 
 MIN_WORDS_FOR_A_QUESTION = 4  # "is it NW-482913?" gives a detail; "can I get that back?" asks
 
@@ -70,7 +71,8 @@ class ActionDeclineOffer(Action):
         if tracker.get_slot("pending_offer") == "cancel_order":
             dispatcher.utter_message(response="utter_keep_order")
         dispatcher.utter_message(text="No problem. Is there anything else I can help with?")
-        return [SlotSet("pending_offer", None), SlotSet("order_number", None)]
+        return [SlotSet("pending_offer", None), SlotSet("order_number", None),
+                SlotSet(VERIFIED_SLOT, None)]
 
 
 def asks_a_question(text: str, entities: list[dict[str, Any]]) -> bool:

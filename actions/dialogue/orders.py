@@ -12,14 +12,22 @@ from rasa_sdk.types import DomainDict
 from actions.dialogue.conversation import utcnow
 from actions.dialogue.offers import offer_human
 from actions.orders import policy
-from actions.store.orders import SqlOrderStore
+from actions.orders.access import VERIFIED_SLOT, verified_order
+from actions.store.orders import Order, SqlOrderStore
 
 # Slots that belong to one request; cleared once it's handled so the next one starts clean.
-REQUEST_SLOTS = ("order_number", "order_number_candidate", "refund_reason", "new_address")
+REQUEST_SLOTS = ("order_number", "order_number_candidate", "refund_reason", "new_address",
+                 VERIFIED_SLOT)
 
 
 def _reset_request() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in REQUEST_SLOTS]
+
+
+def _checked_order(store: SqlOrderStore, tracker: Tracker) -> Order | None:
+    """The order in the slots if this conversation proved it is the user's (see orders.access)."""
+    return verified_order(store, tracker.get_slot("order_number"), tracker.get_slot("email"),
+                          tracker.get_slot(VERIFIED_SLOT))
 
 
 class ActionOrderRequest(Action):
@@ -30,11 +38,10 @@ class ActionOrderRequest(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         store = SqlOrderStore()
-        order = store.get(tracker.get_slot("order_number") or "")
+        order = _checked_order(store, tracker)
         topic = tracker.get_slot("order_topic")
         if order is None:
-            dispatcher.utter_message(text="Sorry, I couldn't load that order just now. Please try "
-                                          "again in a moment, or ask me for a person.")
+            dispatcher.utter_message(response="utter_order_not_verified")
             return _reset_request()
         now = utcnow()
         events = _reset_request()
@@ -53,7 +60,7 @@ class ActionOrderRequest(Action):
                     buttons=[{"title": "Yes, cancel it", "payload": "/affirm"},
                              {"title": "No, keep it", "payload": "/deny"}],
                 )
-                events = [e for e in events if e["name"] != "order_number"]
+                events = [e for e in events if e["name"] not in ("order_number", VERIFIED_SLOT)]
                 events.append(SlotSet("pending_offer", "cancel_order"))
             else:
                 dispatcher.utter_message(text=decision.message)
@@ -88,13 +95,12 @@ class ActionCancelOrder(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         store = SqlOrderStore()
-        order_number = tracker.get_slot("order_number") or ""
-        order = store.get(order_number)
+        order = _checked_order(store, tracker)
         events = [SlotSet("pending_offer", None)] + _reset_request()
         if order is None:
-            dispatcher.utter_message(text="Sorry, I lost track of which order to cancel. Could you "
-                                          "tell me the order number again?")
+            dispatcher.utter_message(response="utter_order_not_verified")
             return events
+        order_number = order.order_number
         decision = policy.cancellation(order, utcnow())
         if not decision.allowed:
             dispatcher.utter_message(text=decision.message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.handover.redaction import redact
+from actions.handover.redaction import PLACEHOLDER_PREFIX, redact
 
 PII_WARNING = ("For your security, please don't share full card numbers, security codes or "
                "passwords in chat. I haven't stored them, and we will never ask for them.")
@@ -14,5 +14,9 @@ def redact_for_storage(text: str) -> str:
 
 
 def shares_secrets(text: str) -> bool:
-    """True when the message contains something we must not keep (a card number, a password...)."""
-    return redact_for_storage(text) != (text or "")
+    """True when the message contains something we must not keep (a card number, a password...).
+
+    The channels redact messages as they arrive, so what was shared shows as a placeholder.
+    """
+    text = text or ""
+    return PLACEHOLDER_PREFIX in text or redact_for_storage(text) != text
