@@ -1,8 +1,12 @@
 """The action server: rasa-sdk's app with our actions, the handover webhook and outbox worker, and
 the web chat widget with its demo page (`actions.webchat`).
 
-Run `python -m actions.server --port 5055`. One process: the embedded Qdrant folder and the
-models are opened once, lazily, inside it.
+Run `ACTION_SERVER_TOKEN=... python -m actions.server --port 5055`. One process: the embedded
+Qdrant folder and the models are opened once, lazily, inside it.
+
+Rasa's calls (`/webhook`, `/actions`) need the shared token; the widget, help pages, `/health`
+and the signed Zendesk webhook are public (`actions.security.access`). Without
+`ACTION_SERVER_TOKEN` the server refuses to start.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import threading
 from functools import partial
 
@@ -17,6 +22,8 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
+from actions.security.access import protect
+from actions.security.config import ConfigError, SecurityConfig
 from actions.webchat import add_webchat_routes
 
 logger = logging.getLogger("actions.server")
@@ -24,10 +31,13 @@ logger = logging.getLogger("actions.server")
 ACTIONS_PACKAGE = "actions.dialogue"
 
 
-def build_app() -> Sanic:
+def build_app(security: SecurityConfig | None = None) -> Sanic:
+    """The action server app; raises `ConfigError` (naming the variable) for bad settings."""
+    security = security or SecurityConfig.from_env()
     executor = ActionExecutor()
     executor.register_package(ACTIONS_PACKAGE)
-    app = create_app(executor)
+    app = create_app(executor, cors_origins=list(security.webchat_origins))
+    protect(app, security)
     _add_handover(app)
     add_webchat_routes(app)
 
@@ -85,7 +95,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = build_app()
+    try:
+        app = build_app()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     app.run(host=args.host, port=args.port, single_process=True, access_log=False,
             motd=False)
 

@@ -4,7 +4,9 @@
 - `/webchat/`: the Northwind demo page embedding the widget (`/` redirects there). The embed
   points the browser at WEBCHAT_RASA_URL, else RASA_URL, else http://127.0.0.1:5005.
 - `/help/<article id>`: a help-center article as plain HTML, so the demo's source links open
-  (set HELP_CENTER_URL to your real help center in production).
+  (set HELP_CENTER_URL to your real help center in production); `/help/` lists the articles.
+
+All of these are public (see `actions.security.access`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,32 @@ def article_page(article_id: str, knowledge_dir: Path) -> str | None:
     return ARTICLE_PAGE.format(title=html.escape(article.title), body=html.escape(body.strip()))
 
 
+INDEX_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Help center · Northwind Outfitters</title>
+<style>body{{margin:0 auto;max-width:760px;padding:24px;font:16px/1.55 system-ui,sans-serif;color:#1d2a22}}</style>
+</head><body><p><a href="/webchat/">Northwind Outfitters</a> · Help center</p><h1>Help center</h1>
+<ul>
+{items}
+</ul></body></html>
+"""
+
+
+def index_page(knowledge_dir: Path) -> str | None:
+    """A plain list of the help articles, or None when there are none."""
+    from urllib.parse import quote
+
+    from actions.knowledge.documents import load_directory
+
+    articles, _ = load_directory(knowledge_dir)
+    if not articles:
+        return None
+    items = "\n".join(
+        f'<li><a href="/help/{html.escape(quote(a.id, safe=""), quote=True)}">{html.escape(a.title)}</a></li>'
+        for a in sorted(articles, key=lambda a: a.title.lower()))
+    return INDEX_PAGE.format(items=items)
+
+
 def add_webchat_routes(app: Sanic) -> None:
     app.static("/webchat/widget.js", WEBCHAT_DIR / "widget.js", name="webchat_widget",
                content_type="text/javascript; charset=utf-8")
@@ -69,6 +97,18 @@ def add_webchat_routes(app: Sanic) -> None:
     @app.get("/webchat/", name="webchat_demo", strict_slashes=True)
     async def _demo(request: Request) -> response.HTTPResponse:  # noqa: ARG001
         return response.html(demo_page(), headers={"Cache-Control": "no-cache"})
+
+    @app.get("/help/", name="help_index", strict_slashes=True)
+    async def _index(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+        from actions.knowledge.config import KnowledgeConfig
+
+        try:
+            page = index_page(KnowledgeConfig.from_env().knowledge_dir)
+        except (OSError, ValueError):
+            page = None
+        if page is None:
+            return response.html("<h1>No help articles</h1>", status=404)
+        return response.html(page)
 
     @app.get("/help/<article_id:str>", name="help_article")
     async def _article(request: Request, article_id: str) -> response.HTTPResponse:  # noqa: ARG001
