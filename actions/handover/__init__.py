@@ -9,8 +9,11 @@ and at action-server start: `actions.handover.webhook.install(app)` (webhook rou
 or `add_webhook_routes(app)` and `start_outbox_worker()` separately.
 Modules: config (env settings), redaction (secrets out of text), tickets (records + backend
 interface), content (ticket text), summary (rule-based/LLM summary), models (tables),
-errors, zendesk, local_tickets, outbox (durable queue + drain), worker (background thread),
-webhook (Zendesk -> chat), rasa_bridge (Rasa HTTP API), service (the API), cli/__main__.
+messages (what the customer is told), errors, zendesk, local_tickets, outbox (durable queue,
+drain, dead messages), delivery (sending outbox messages), agent_events (agent replies and
+solved tickets -> chat), worker (background thread), webhook (Zendesk -> chat), rasa_bridge
+(Rasa HTTP API), service (the dialogue API, wiring the rest), cli/__main__.
+Text enters the handover through `actions.privacy.clean_text` (service, webhook, CLI).
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
 """Command line for operators and for playing the agent without Zendesk.
 
     python -m actions.handover drain [--watch]         send what the outbox holds (once / forever)
-    python -m actions.handover outbox status|list|retry [ID ...]|purge [--days 30]
+    python -m actions.handover outbox status|list [--state dead]|retry [ID ...]|purge [--days 30]
     python -m actions.handover tickets list [--status S]
     python -m actions.handover tickets show CS-0000001
     python -m actions.handover tickets reply CS-0000001 "text"   (reaches the chat like a Zendesk reply)
     python -m actions.handover tickets solve CS-0000001          (hands the chat back to the bot)
     python -m actions.handover config                   (settings, secrets masked)
+
+A `dead` outbox message can never be sent as it is (the receiver refused it for good, or the
+same unexpected error happened twice): `outbox list` shows it with its last error; fix the
+cause, then `outbox retry ID` puts it back in the queue.
 
 `tickets` works on the local ticket table (used when ZENDESK_* is not set); `reply` and
 `solve` go through the same path as the Zendesk webhook, so the chat gets the reply.
@@ -22,8 +26,10 @@ from collections.abc import Sequence
 
 from actions.handover.config import ConfigError
 from actions.handover.local_tickets import LocalTicketBackend
+from actions.handover.messages import handover_reference
 from actions.handover.service import HandoverService, get_service
 from actions.handover.tickets import TicketEvent, format_ticket_number, parse_ticket_id
+from actions.privacy import clean_text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
 
     outbox = commands.add_parser("outbox", help="inspect or requeue outbox messages")
     outbox.add_argument("action", choices=("status", "list", "retry", "purge"))
-    outbox.add_argument("ids", nargs="*", type=int, help="message ids for retry (default: all failed)")
+    outbox.add_argument("ids", nargs="*", type=int, help="message ids for retry (default: all dead)")
     outbox.add_argument("--state", action="append", help="filter list by state (repeatable)")
     outbox.add_argument("--days", type=float, default=30.0,
                         help="purge: delete sent messages older than this many days (default 30)")
@@ -79,7 +85,7 @@ def _drain(service: HandoverService, args: argparse.Namespace) -> int:
         return 0
     report = service.drain(max_messages=args.max)
     counts = service.outbox.counts()
-    print(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}; "
+    print(f"sent {report.sent}, deferred {report.deferred}, dead {report.failed}; "
           f"outbox now: {json.dumps(counts, sort_keys=True)}")
     return 0 if report.failed == 0 else 1
 
@@ -89,18 +95,24 @@ def _outbox(service: HandoverService, args: argparse.Namespace) -> int:
         print(json.dumps(service.outbox.counts(), sort_keys=True))
         return 0
     if args.action == "list":
+        dead = service.dead_messages(limit=1000)
+        if dead:
+            print(f"{len(dead)} dead message(s), never retried by themselves: fix the cause, then "
+                  f"`python -m actions.handover outbox retry {' '.join(str(r.id) for r in dead[:10])}`")
         for row in service.outbox.rows(states=args.state):
             error = f"  last error: {row.last_error}" if row.last_error else ""
             print(f"{row.id:>6}  {row.state:<8} {row.kind:<20} handover {row.handover_id} "
-                  f"attempts {row.attempts} created {row.created_at:%Y-%m-%d %H:%M:%S}{error}")
+                  f"({handover_reference(row.handover_id)}) attempts {row.attempts} "
+                  f"created {row.created_at:%Y-%m-%d %H:%M:%S}{error}")
         return 0
     if args.action == "purge":
         count = service.outbox.purge_sent(older_than_days=args.days)
         print(f"deleted {count} sent message(s) older than {args.days:g} days")
         return 0
-    count = service.outbox.requeue(args.ids or None)
-    print(f"requeued {count} failed message(s); run `python -m actions.handover drain` to send them")
-    return 0
+    count = service.requeue(args.ids or None)
+    print(f"requeued {count} dead message(s); the action server's worker (or "
+          "`python -m actions.handover drain`) sends them")
+    return 0 if count or not args.ids else 1
 
 
 def _tickets(service: HandoverService, args: argparse.Namespace) -> int:
@@ -117,7 +129,7 @@ def _tickets(service: HandoverService, args: argparse.Namespace) -> int:
             print(f"{t.ticket_number}  {t.status:<8} {t.priority:<7} {t.created_at:%Y-%m-%d %H:%M}  "
                   f"{t.requester_email or '-':<30} {t.subject}")
         return 0
-    ticket_id = parse_ticket_id(args.ticket) if args.ticket else None
+    ticket_id = parse_ticket_id(clean_text(args.ticket)) if args.ticket else None
     if ticket_id is None:
         print("give a ticket number, e.g. CS-0000001", file=sys.stderr)
         return 2
@@ -134,13 +146,14 @@ def _tickets(service: HandoverService, args: argparse.Namespace) -> int:
             print(f"\n--- {c.author_role}{kind}, {c.created_at:%Y-%m-%d %H:%M:%S}\n{c.body}")
         return 0
     if args.action == "reply":
-        if not args.text:
+        text = clean_text(args.text).strip()  # argv may hold undecodable bytes as surrogates
+        if not text:
             print('give the reply text: tickets reply CS-0000001 "text"', file=sys.stderr)
             return 2
-        backend.add_agent_reply(ticket_id, args.text, public=not args.internal)
+        backend.add_agent_reply(ticket_id, text, public=not args.internal)
         current = backend.ticket(ticket_id)
         event = TicketEvent(ticket_id=ticket_id, event="comment", status=current.status if current else None,
-                            comment_body=args.text, comment_public=not args.internal,
+                            comment_body=text, comment_public=not args.internal,
                             author_role="agent")
     else:  # solve
         backend.set_status(ticket_id, "solved")

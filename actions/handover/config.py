@@ -15,7 +15,7 @@
 | `HANDOVER_HTTP_TIMEOUT_SECONDS` | 10 | Per-request timeout for the background worker (Zendesk and Rasa). |
 | `HANDOVER_ATTEMPTS_PER_DRAIN` | 3 | Tries per message within one drain before it waits for the next drain. |
 | `HANDOVER_RETRY_BASE_SECONDS` | 1 | First back-off delay; doubles per failed attempt, with jitter. |
-| `HANDOVER_RETRY_MAX_SECONDS` | 300 | Upper bound of a back-off delay (a Retry-After is always honoured in full). |
+| `HANDOVER_RETRY_MAX_SECONDS` | 30 | Upper bound of a back-off delay, so a recovered Zendesk or Rasa is noticed within this (a Retry-After is always honoured in full). |
 | `HANDOVER_MAX_INLINE_WAIT_SECONDS` | 10 | Longest Retry-After/back-off the worker sleeps through inside one drain. |
 | `HANDOVER_WORKER_INTERVAL_SECONDS` | 5 | Pause between drains of the background worker. |
 | `HANDOVER_CLAIM_LEASE_SECONDS` | 120 | A claimed message whose drainer died is taken over after this. |
@@ -54,7 +54,7 @@ class HandoverConfig:
     http_timeout_seconds: float = 10.0
     attempts_per_drain: int = 3
     retry_base_seconds: float = 1.0
-    retry_max_seconds: float = 300.0
+    retry_max_seconds: float = 30.0
     max_inline_wait_seconds: float = 10.0
     worker_interval_seconds: float = 5.0
     claim_lease_seconds: float = 120.0
@@ -152,7 +152,7 @@ class HandoverConfig:
             http_timeout_seconds=number("HANDOVER_HTTP_TIMEOUT_SECONDS", 10, minimum=0.1),
             attempts_per_drain=int(attempts),
             retry_base_seconds=number("HANDOVER_RETRY_BASE_SECONDS", 1),
-            retry_max_seconds=number("HANDOVER_RETRY_MAX_SECONDS", 300),
+            retry_max_seconds=number("HANDOVER_RETRY_MAX_SECONDS", 30, minimum=0.01),
             max_inline_wait_seconds=number("HANDOVER_MAX_INLINE_WAIT_SECONDS", 10),
             worker_interval_seconds=number("HANDOVER_WORKER_INTERVAL_SECONDS", 5, minimum=0.01),
             claim_lease_seconds=number("HANDOVER_CLAIM_LEASE_SECONDS", 120, minimum=1),

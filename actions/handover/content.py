@@ -1,7 +1,9 @@
 """Turn a handover request into ticket content: subject, description, tags and priority.
 
-Redaction happens first (transcript, facts, names), so neither the summariser nor the
-ticket ever sees card numbers or passwords; the finished text is redacted once more.
+Every string of the request is cleaned first (`clean_request`: no lone surrogates or control
+characters, which could make the ticket unsendable), then redacted (transcript, facts, names),
+so neither the summariser nor the ticket ever sees card numbers or passwords; the finished
+text is redacted once more.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from actions.handover.messages import handover_reference, reference_tag
 from actions.handover.redaction import redact, redact_value
 from actions.handover.summary import HandoverSummary, Summarizer, is_customer, summarize
 from actions.handover.tickets import REASONS, HandoverRequest, TicketDraft
+from actions.privacy import clean_text
 
 MAX_TURNS = 60  # the most recent turns kept in the ticket
 MAX_MESSAGE_CHARS = 2000
@@ -30,9 +35,40 @@ def speaker_label(speaker: str) -> str:
     return _SPEAKERS.get(speaker.strip().lower(), speaker.strip().title() or "Unknown")
 
 
+def clean_value(value: Any) -> Any:
+    """`value` with `clean_text` applied to every string in it (dict keys included)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {clean_text(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_value(v) for v in value]
+    return value
+
+
+def clean_request(request: HandoverRequest) -> HandoverRequest:
+    """The request with every text cleaned, as it enters the handover."""
+    def text(value: str | None) -> str | None:
+        return None if value is None else clean_text(value)
+
+    return replace(
+        request,
+        conversation_id=clean_text(request.conversation_id),
+        channel=clean_text(request.channel),
+        reason=clean_text(request.reason),
+        intent=text(request.intent),
+        order_number=text(request.order_number),
+        ticket_number=text(request.ticket_number),
+        requester_name=text(request.requester_name),
+        requester_email=text(request.requester_email),
+        transcript=tuple((clean_text(s), clean_text(t)) for s, t in request.transcript),
+        facts=clean_value(dict(request.facts)),
+    )
+
+
 def clean_transcript(transcript: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
     """The redacted, clipped transcript (last MAX_TURNS turns) and how many turns were dropped."""
-    turns = [(str(s), str(t or "")) for s, t in transcript][-MAX_TURNS:]
+    turns = [(clean_text(s), clean_text(t or "")) for s, t in transcript][-MAX_TURNS:]
     dropped = max(0, len(transcript) - MAX_TURNS)
     cleaned = []
     for speaker, raw in turns:
@@ -51,9 +87,10 @@ def tag(value: str | None) -> str | None:
     return cleaned[:80] or None
 
 
-def ticket_tags(request: HandoverRequest) -> tuple[str, ...]:
+def ticket_tags(request: HandoverRequest, handover_id: str | None = None) -> tuple[str, ...]:
     tags: list[str] = []
-    for value in ("chatbot", request.channel, request.intent, request.reason):
+    reference = reference_tag(handover_id) if handover_id else None
+    for value in ("chatbot", request.channel, request.intent, request.reason, reference):
         cleaned = tag(value)
         if cleaned and cleaned not in tags:
             tags.append(cleaned)
@@ -109,6 +146,7 @@ def build_ticket(
     lines.append(f"Category: {summary.category}")
     lines.append(f"Channel: {request.channel}")
     lines.append(f"Conversation id: {request.conversation_id}")
+    lines.append(f"Chat reference: {handover_reference(handover_id)} (what the customer was told to quote)")
     who = request.requester_name or "unknown name"
     email = valid_email(request.requester_email)
     if email:
@@ -132,7 +170,7 @@ def build_ticket(
         subject=redact(subject)[:250],
         description=description,
         priority=summary.priority,
-        tags=ticket_tags(request),
+        tags=ticket_tags(request, handover_id),
         requester_name=redact(request.requester_name)[:120] if request.requester_name else None,
         requester_email=email,
         external_id=f"chat-handover-{handover_id}",
@@ -147,8 +185,8 @@ def valid_email(value: str | None) -> str | None:
 
 
 def customer_comment(text: str) -> str:
-    """A customer's chat message as a ticket comment body (redacted, clipped)."""
-    body = redact(text or "").strip()
+    """A customer's chat message as a ticket comment body (cleaned, redacted, clipped)."""
+    body = redact(clean_text(text or "")).strip()
     if len(body) > MAX_MESSAGE_CHARS * 4:
         body = body[: MAX_MESSAGE_CHARS * 4] + " […]"
     return body

@@ -77,7 +77,9 @@ class OutboxRow(Base):
     """One message to deliver: a ticket to create, a comment to add, or a chat message.
 
     state: `pending` -> `sending` (claimed by one drainer until `claim_expires_at`) -> `sent`,
-    or `failed` when the receiver rejected it for good (an operator can requeue it).
+    or `dead` when it can never be sent as it is (rejected for good, or the same unexpected
+    error twice); an operator requeues it with `outbox retry ID`. (`failed` is the name older
+    versions gave to dead rows; it is treated the same.)
     `target` groups messages that must arrive in order for one handover: `tickets` or `chat`.
     """
 
@@ -146,7 +148,10 @@ class LocalTicketCommentRow(Base):
 
 
 class WebhookEventRow(Base):
-    """Webhook deliveries already processed, so a redelivery is not shown to the user twice."""
+    """Webhook deliveries already processed, so a redelivery or replay is not shown twice.
+
+    One row per dedupe key of a processed event (signed content, ticket + comment id, ticket +
+    final status, Zendesk's invocation id); the primary key makes it hold across processes."""
 
     __tablename__ = "handover_webhook_events"
 

@@ -8,6 +8,15 @@ Claiming is a single conditional UPDATE (`pending` and due, or `sending` with an
 lease), so two drainers, threads or processes, never send the same message at the same time.
 Messages of one handover and target (`tickets` or `chat`) go out in order: a message waits
 while an older one of the same handover and target is pending or being sent.
+
+A message that can never be sent goes to `dead`: the receiver rejected it for good (a
+non-retryable `DeliveryError`), or the same unexpected exception happened twice in a row. Dead
+messages are never retried by themselves; the operator sees them in the log and in
+`python -m actions.handover outbox list`, fixes the cause and runs `outbox retry ID`.
+
+Recovery after an outage: back-off delays are capped (`HANDOVER_RETRY_MAX_SECONDS`), a failing
+target is probed with one message per drain, and the first success releases every message
+waiting on that target's back-off, so the backlog goes out at once.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from actions.handover.config import HandoverConfig
@@ -29,14 +39,19 @@ from actions.handover.errors import (
     ConfigurationProblem,
     DeliveryError,
     RateLimited,
-    RequestRejected,
 )
 from actions.handover.models import OutboxRow, utcnow
+from actions.privacy import clean_text
 
 logger = logging.getLogger(__name__)
 operator_log = logging.getLogger("actions.handover.operator")
 
 MAX_RETRY_AFTER_SECONDS = 3600.0  # sanity bound for a broken Retry-After header
+DEAD = "dead"
+RETRYABLE_STATES = (DEAD, "failed")  # "failed": rows rejected before the dead state existed
+UNEXPECTED_PREFIX = "unexpected "  # last_error of a row that raised an unexpected exception
+# Unexpected exceptions that say nothing about the message itself: never make a row dead.
+TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (OperationalError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class OutboxMessage:
     created_at: datetime
     first_attempt_at: datetime | None
     claim_token: str
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,8 @@ Deliver = Callable[[OutboxMessage, float], Delivered]
 class DrainReport:
     sent: int = 0
     deferred: int = 0  # failed for now, left pending for a later drain
-    failed: int = 0  # rejected for good; needs an operator
+    failed: int = 0  # dead: can never be sent as it is; needs an operator
+    released: int = 0  # messages freed from their back-off when a failing target recovered
     skipped_targets: set[str] = field(default_factory=set)
 
     @property
@@ -89,6 +106,20 @@ class TargetHealth:
         self._paused_until: dict[str, float] = {}
         self._blocked: dict[str, str] = {}
         self._last_reminder: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+
+    def failed(self, target: str) -> int:
+        """Record a temporary failure; returns how many in a row (the target's back-off step)."""
+        self._failures[target] = self._failures.get(target, 0) + 1
+        return self._failures[target]
+
+    def succeeded(self, target: str) -> bool:
+        """Record a success; True when the target was failing until now (it recovered)."""
+        self._paused_until.pop(target, None)
+        return self._failures.pop(target, 0) > 0
+
+    def failing(self, target: str) -> bool:
+        return self._failures.get(target, 0) > 0
 
     def pause(self, target: str, seconds: float) -> None:
         until = time.monotonic() + max(0.0, seconds)
@@ -119,7 +150,7 @@ class TargetHealth:
 class RetryPolicy:
     attempts_per_drain: int = 3
     base_seconds: float = 1.0
-    max_seconds: float = 300.0
+    max_seconds: float = 30.0
     max_inline_wait_seconds: float = 10.0
 
     @classmethod
@@ -128,8 +159,9 @@ class RetryPolicy:
                    config.retry_max_seconds, config.max_inline_wait_seconds)
 
     def delay(self, attempts: int) -> float:
-        """Exponential back-off with jitter after `attempts` failed tries (1, 2, 3, ...)."""
-        ceiling = min(self.max_seconds, self.base_seconds * (2 ** max(0, attempts - 1)))
+        """Exponential back-off with jitter after `attempts` failed tries (1, 2, 3, ...),
+        never more than `max_seconds`."""
+        ceiling = min(self.max_seconds, self.base_seconds * (2 ** min(max(0, attempts - 1), 60)))
         return ceiling * random.uniform(0.5, 1.0)
 
 
@@ -209,9 +241,9 @@ class Outbox:
             if result.rowcount != 1:
                 return None
             row = session.get(OutboxRow, message_id)
-            return OutboxMessage(row.id, row.handover_id, row.target, row.kind, dict(row.payload),
+            return OutboxMessage(row.id, row.handover_id, row.target, row.kind, dict(row.payload or {}),
                                  row.idempotency_key, row.attempts, row.created_at,
-                                 row.first_attempt_at, token)
+                                 row.first_attempt_at, token, row.last_error)
 
     def extend(self, message: OutboxMessage) -> None:
         """Renew the lease while a drainer is still working on the message."""
@@ -238,9 +270,22 @@ class Outbox:
         """Back to `pending`, due again after `delay` seconds."""
         self._release(message, attempts, error, "pending", delay)
 
-    def mark_failed(self, message: OutboxMessage, attempts: int, error: str,
-                    on_failed: Callable[[Session], None] | None = None) -> None:
-        self._release(message, attempts, error, "failed", 0.0, on_failed)
+    def mark_dead(self, message: OutboxMessage, attempts: int, error: str,
+                  on_dead: Callable[[Session], None] | None = None) -> None:
+        """The message can never be sent as it is: keep it, but never retry it by itself."""
+        self._release(message, attempts, error, DEAD, 0.0, on_dead)
+
+    def release_backoff(self, target: str) -> int:
+        """Make every pending message of `target` due now (the target has recovered)."""
+        now = utcnow()
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.target == target, OutboxRow.state == "pending",
+                       OutboxRow.next_attempt_at > now)
+                .values(next_attempt_at=now)
+                .execution_options(synchronize_session=False))
+            return result.rowcount
 
     def _release(self, message: OutboxMessage, attempts: int, error: str, state: str, delay: float,
                  also: Callable[[Session], None] | None = None) -> None:
@@ -248,7 +293,8 @@ class Outbox:
             result = session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim_token)
-                .values(state=state, attempts=OutboxRow.attempts + attempts, last_error=error[:2000],
+                .values(state=state, attempts=OutboxRow.attempts + attempts,
+                        last_error=clean_text(error)[:2000],
                         next_attempt_at=utcnow() + timedelta(seconds=delay),
                         claimed_by=None, claim_expires_at=None)
                 .execution_options(synchronize_session=False))
@@ -283,14 +329,26 @@ class Outbox:
             session.execute(delete(WebhookEventRow).where(WebhookEventRow.received_at < cutoff))
             return result.rowcount
 
-    def requeue(self, ids: Iterable[int] | None = None) -> int:
-        """Put failed messages (all, or `ids`) back to pending; returns how many."""
+    def requeue(self, ids: Iterable[int] | None = None,
+                also: Callable[[Session, list[int]], None] | None = None) -> int:
+        """Put dead messages (all, or `ids`) back to pending; returns how many.
+
+        `also(session, requeued_ids)` runs in the same transaction (the service uses it to
+        reopen a handover whose ticket creation had died)."""
         with self._sessions.begin() as session:
-            query = update(OutboxRow).where(OutboxRow.state == "failed")
+            query = select(OutboxRow.id).where(OutboxRow.state.in_(RETRYABLE_STATES))
             if ids is not None:
                 query = query.where(OutboxRow.id.in_(list(ids)))
-            result = session.execute(query.values(state="pending", next_attempt_at=utcnow())
-                                     .execution_options(synchronize_session=False))
+            chosen = list(session.scalars(query))
+            if not chosen:
+                return 0
+            result = session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(chosen),
+                                        OutboxRow.state.in_(RETRYABLE_STATES))
+                .values(state="pending", next_attempt_at=utcnow())
+                .execution_options(synchronize_session=False))
+            if also is not None:
+                also(session, chosen)
             return result.rowcount
 
 
@@ -361,34 +419,63 @@ def _deliver_one(outbox: Outbox, deliver: Deliver, message: OutboxMessage, *, po
                 exc, message.id, message.kind, exc.variables or "the credentials")
             _defer(outbox, message, attempts, str(exc), 0.0, report)
             return
-        except RequestRejected as exc:
-            also = on_rejected(message, exc) if on_rejected else None
-            operator_log.error(
-                "%s. Message %s (%s, handover %s) was rejected and will not be retried; fix the "
-                "cause, then `python -m actions.handover outbox retry %s`.",
-                exc, message.id, message.kind, message.handover_id, message.id)
-            outbox.mark_failed(message, attempts, str(exc), also)
-            report.failed += 1
-            return
-        except DeliveryError as exc:  # temporary: back off
+        except DeliveryError as exc:
+            if not exc.retryable:  # RequestRejected and any other refusal for good
+                _kill(outbox, message, attempts, str(exc), report, on_rejected, exc)
+                return
             delay = policy.delay(message.attempts + attempts)
             if attempts < policy.attempts_per_drain and _can_wait(delay, attempts, policy, deadline):
                 logger.info("%s; retrying message %s in %.2fs", exc, message.id, delay)
                 sleep(delay)
                 outbox.extend(message)
                 continue
+            delay = policy.delay(health.failed(message.target))  # one back-off per target, capped
             logger.warning("%s; message %s stays pending (next try in %.2fs)", exc, message.id, delay)
             health.pause(message.target, delay)
             _defer(outbox, message, attempts, str(exc), delay, report)
             return
         except Exception as exc:
-            logger.exception("unexpected error delivering outbox message %s", message.id)
-            _defer(outbox, message, attempts, f"{type(exc).__name__}: {exc}"[:500],
-                   policy.delay(message.attempts + attempts), report)
+            error = clean_text(f"{UNEXPECTED_PREFIX}{type(exc).__name__}: {exc}")[:500]
+            if isinstance(exc, TRANSIENT_EXCEPTIONS):
+                logger.warning("message %s: %s; stays pending", message.id, error)
+                _defer(outbox, message, attempts, error, policy.delay(message.attempts + attempts),
+                       report)
+                return
+            if _repeats(message.last_error, exc):
+                _kill(outbox, message, attempts, error + " (twice in a row)", report, on_rejected, None)
+                return
+            logger.error("unexpected error delivering outbox message %s: %s", message.id, error,
+                         exc_info=exc)
+            _defer(outbox, message, attempts, error, policy.delay(message.attempts + attempts), report)
             return
         outbox.mark_sent(message, attempts, delivered)
         report.sent += 1
+        health.succeeded(message.target)
+        # The receiver works: whatever waits on a back-off for it (set by this or another
+        # process during an outage) is due now, and this drain sends it at once.
+        released = outbox.release_backoff(message.target)
+        if released:
+            logger.info("%s reachable again: %d waiting message(s) sent now instead of after "
+                        "their back-off", message.target, released)
+            report.released += released
         return
+
+
+def _repeats(last_error: str | None, exc: Exception) -> bool:
+    """True when the message's previous try ended in the same unexpected exception type."""
+    return bool(last_error) and last_error.startswith(f"{UNEXPECTED_PREFIX}{type(exc).__name__}:")
+
+
+def _kill(outbox: Outbox, message: OutboxMessage, attempts: int, error: str, report: DrainReport,
+          on_rejected: Any, exc: DeliveryError | None) -> None:
+    """Move a message that can never be sent to `dead`, and tell the operator."""
+    also = on_rejected(message, exc) if on_rejected else None
+    operator_log.error(
+        "%s. Outbox message %s (%s, handover %s) is dead and will not be retried; fix the cause, "
+        "then `python -m actions.handover outbox retry %s`.",
+        error, message.id, message.kind, message.handover_id, message.id)
+    outbox.mark_dead(message, attempts, error, also)
+    report.failed += 1
 
 
 def _can_wait(seconds: float, attempts: int, policy: RetryPolicy, deadline: float | None) -> bool:

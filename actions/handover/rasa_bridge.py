@@ -34,6 +34,8 @@ AGENT_MESSAGE_SLOT = "agent_message"
 DELIVER_ACTION = "action_deliver_agent_message"
 ENDED_ACTION = "action_handover_ended"
 
+PATH_SAFE = ":@!$&'()*+,;="  # RFC 3986 sub-delims and `:`/`@`: valid in a path segment
+
 
 class RasaBridge:
     """Delivers to the conversation's latest output channel."""
@@ -63,7 +65,9 @@ class RasaBridge:
                    timeout)
 
     def _post(self, conversation_id: str, endpoint: str, body: Any, timeout: float) -> None:
-        path = f"/conversations/{quote(conversation_id, safe='')}/{endpoint}"
+        # Rasa matches the id in the path without percent-decoding it, so the characters a path
+        # segment may hold as they are (the `:` of `telegram:123`) must stay as they are.
+        path = f"/conversations/{quote(conversation_id, safe=PATH_SAFE)}/{endpoint}"
         params = {"output_channel": "latest"}
         if self._token:
             params["token"] = self._token

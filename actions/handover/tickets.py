@@ -94,6 +94,7 @@ class HandoverOutcome:
     message_for_user: str
     handover_id: str | None = None
     status: str = "created"
+    reference: str | None = None  # H-XXXXXXXX, quotable before the ticket exists
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,14 @@ class TicketEvent:
     comment_public: bool = True
     author_role: str | None = None  # "agent", "admin", "end-user"
     event_key: str | None = None  # dedupe key of this delivery, when known
+    # More dedupe keys: the event is a duplicate when any of them (or event_key) was seen.
+    dedupe_keys: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every dedupe key of this event, without repeats."""
+        keys = ((self.event_key,) if self.event_key else ()) + tuple(self.dedupe_keys)
+        return tuple(dict.fromkeys(k[:128] for k in keys if k))
 
 
 class TicketLookupUnavailable(Exception):

@@ -6,8 +6,15 @@ Security: every request must carry `X-Zendesk-Webhook-Signature` =
 base64(HMAC-SHA256(ZENDESK_WEBHOOK_SECRET, timestamp + raw body)) and
 `X-Zendesk-Webhook-Signature-Timestamp` (ISO 8601 as Zendesk sends it, or Unix seconds) no
 older than ZENDESK_WEBHOOK_MAX_AGE_SECONDS. Unsigned, wrongly signed and stale requests get
-401; without a configured secret every request gets 503. An exact replay of a processed
-request is answered 200 and ignored.
+401; without a configured secret every request gets 503.
+
+Replays: a processed delivery is answered 200 `duplicate` and not shown again. Deliveries are
+recognised by what the signature covers, never only by the unsigned
+`X-Zendesk-Webhook-Invocation-Id` header: the signed timestamp and body together, the ticket
+and comment id of a comment (when the body carries `comment.id`), and the ticket and status of
+a status change. The keys are stored in `handover_webhook_events`, so this holds across
+restarts and across action servers sharing one database. The invocation id and `event_id`
+are extra keys, for Zendesk's own redeliveries.
 
 Zendesk setup (Admin Center > Apps and integrations > Webhooks, then Objects and rules > Triggers):
 
@@ -31,8 +38,8 @@ Zendesk setup (Admin Center > Apps and integrations > Webhooks, then Objects and
 Body fields: `ticket_id` (number or string), `event` ("comment" or "status"), `status`
 (Zendesk status; "solved"/"closed" ends the handover), `comment.body`, `comment.public`
 (false = internal note, never sent to the chat), `comment.author_role` ("agent"/"admin";
-"end-user" is ignored), optional `event_id` (dedupe key; else the
-`X-Zendesk-Webhook-Invocation-Id` header or the signature is used).
+"end-user" is ignored), optional `comment.id` (the comment's id, a dedupe key) and `event_id`
+(an extra dedupe key). Texts are cleaned (`actions.privacy.clean_text`) as they come in.
 """
 
 from __future__ import annotations
@@ -46,12 +53,14 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from actions.handover.outbox import TargetHealth, operator_log
+from actions.privacy import clean_text
 from actions.handover.service import HandoverService, get_service
-from actions.handover.tickets import TicketEvent, parse_ticket_id
+from actions.handover.tickets import ENDED_STATUSES, TicketEvent, parse_ticket_id
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +125,26 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def parse_event(payload: Any, headers: Mapping[str, str]) -> TicketEvent:
-    """The ticket event in a webhook body; ValueError when required fields are missing."""
+def signed_content_key(headers: Mapping[str, str], body: bytes) -> str:
+    """A dedupe key from exactly what the signature covers (timestamp + body)."""
+    timestamp = (_header(headers, TIMESTAMP_HEADER) or "").strip().encode("utf-8", "replace")
+    return "signed:" + hashlib.sha256(timestamp + b"\n" + body).hexdigest()
+
+
+def content_key(event: TicketEvent, comment_id: str | None) -> str | None:
+    """A dedupe key from the signed body's meaning: ticket + comment id, or ticket + final status
+    (solved/closed end the handover once; other statuses only update what we show)."""
+    if event.event == "comment":
+        return f"zendesk:{event.ticket_id}:comment:{comment_id}" if comment_id else None
+    if event.status in ENDED_STATUSES:
+        return f"zendesk:{event.ticket_id}:status:{event.status}"
+    return None
+
+
+def parse_event(payload: Any, headers: Mapping[str, str], body: bytes | None = None) -> TicketEvent:
+    """The ticket event in a webhook body; ValueError when required fields are missing.
+
+    `body` is the raw signed body; with it the event carries the signed-content dedupe keys."""
     if not isinstance(payload, dict):
         raise ValueError("body must be a JSON object")
     ticket_id = parse_ticket_id(str(payload.get("ticket_id", "")).strip())
@@ -137,18 +164,22 @@ def parse_event(payload: Any, headers: Mapping[str, str]) -> TicketEvent:
     status = str(payload.get("status") or "").strip().lower() or None
     key = payload.get("event_id") or _header(headers, INVOCATION_HEADER)
     if key:
-        key = f"zendesk:{key}:{event}"[:128]
+        key = clean_text(f"zendesk:{key}:{event}")[:128]
     else:
         raw = (_header(headers, TIMESTAMP_HEADER) or "") + (_header(headers, SIGNATURE_HEADER) or "")
-        key = "sig:" + hashlib.sha256(raw.encode()).hexdigest()
-    return TicketEvent(
-        ticket_id=ticket_id, event=event, status=status,
-        comment_body=str(comment.get("body", "")).strip() or None,
+        key = "sig:" + hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+    comment_id = clean_text(comment.get("id")).strip() if comment.get("id") not in (None, "") else None
+    parsed = TicketEvent(
+        ticket_id=ticket_id, event=event, status=clean_text(status) if status else None,
+        comment_body=clean_text(comment.get("body", "")).strip() or None,
         comment_public=bool(public),
-        author_role=(str(comment.get("author_role")).strip().lower() or None)
+        author_role=(clean_text(comment.get("author_role")).strip().lower() or None)
         if comment.get("author_role") is not None else None,
         event_key=key,
     )
+    keys = [signed_content_key(headers, body)] if body is not None else []
+    keys.append(content_key(parsed, comment_id) or "")
+    return replace(parsed, dedupe_keys=tuple(k[:128] for k in keys if k))
 
 
 def handle_zendesk_webhook(headers: Mapping[str, str], body: bytes, *,
@@ -171,7 +202,7 @@ def handle_zendesk_webhook(headers: Mapping[str, str], body: bytes, *,
         return 401, {"error": "invalid or missing signature"}
     try:
         payload = json.loads(body.decode("utf-8"))
-        event = parse_event(payload, headers)
+        event = parse_event(payload, headers, body)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         logger.warning("malformed Zendesk webhook: %s", exc)
         return 400, {"error": f"malformed body: {exc}"}

@@ -64,7 +64,7 @@ class OutboxWorker:
                 report = self.service.drain(max_messages=self.batch, sleep=self._stop.wait,
                                             keep_going=lambda: not self._stop.is_set())
                 if report.total:
-                    logger.info("outbox drain: %d sent, %d deferred, %d failed",
+                    logger.info("outbox drain: %d sent, %d deferred, %d dead",
                                 report.sent, report.deferred, report.failed)
                 more = report.total >= self.batch
             except Exception:

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -47,7 +47,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         parts = urlsplit(self.path)
-        record = Recorded(self.command, unquote(parts.path), parse_qs(parts.query),
+        # The path as it arrived, not percent-decoded: Rasa matches conversation ids that way.
+        record = Recorded(self.command, parts.path, parse_qs(parts.query),
                           {k.lower(): v for k, v in self.headers.items()}, raw, body)
         self.server.fake._record(record)
         result = self.server.fake._respond(record)

@@ -20,7 +20,8 @@ def test_description_holds_summary_facts_numbers_and_transcript() -> None:
                      "Customer: Alex Morgan <alex.morgan@example.com>", "- order_status: shipped",
                      "Customer: I was charged twice", "Assistant: I'm sorry about that."):
         assert expected in text, expected
-    assert draft.tags == ("chatbot", "socketio", "report_double_charge", "payment_issue")
+    assert draft.tags == ("chatbot", "socketio", "report_double_charge", "payment_issue", "ref_h_h1")
+    assert "Chat reference: H-H1 " in text
     assert draft.priority == "high" and summary.category == "payments"
     assert draft.external_id == "chat-handover-h1"
     assert draft.requester_email == "alex.morgan@example.com"

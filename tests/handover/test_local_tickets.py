@@ -104,17 +104,17 @@ def test_outbox_commands(make_service, zendesk, capsys) -> None:
     zendesk.fail_next("422", times=2)  # rejected for good, also after the operator's retry
     service.request_handover(make_request())
     assert main(["outbox", "status"], service=service) == 0
-    assert '"failed": 1' in capsys.readouterr().out
-    assert main(["outbox", "list", "--state", "failed"], service=service) == 0
+    assert '"dead": 1' in capsys.readouterr().out
+    assert main(["outbox", "list", "--state", "dead"], service=service) == 0
     assert "create_ticket" in capsys.readouterr().out
     assert main(["outbox", "retry"], service=service) == 0
     assert "requeued 1" in capsys.readouterr().out
     assert main(["drain"], service=service) == 1  # rejected again: exit code says so
-    assert "failed 1" in capsys.readouterr().out
+    assert "dead 1" in capsys.readouterr().out
     assert main(["drain"], service=service) == 0  # nothing left to send
     capsys.readouterr()
     assert main(["outbox", "purge", "--days", "0"], service=service) == 0
-    assert "deleted 0 sent" in capsys.readouterr().out  # failed messages are kept for operators
+    assert "deleted 0 sent" in capsys.readouterr().out  # dead messages are kept for operators
 
 
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:

@@ -59,12 +59,17 @@ def test_agent_reply_is_delivered_to_the_conversation(handed_over, rasa: FakeRas
                               "Hi Alex, I've refunded the second charge.")]
 
 
-def test_conversation_ids_are_url_encoded(make_service, zendesk: FakeZendesk, rasa: FakeRasa) -> None:
+def test_conversation_ids_cannot_leave_their_path_segment(make_service, zendesk: FakeZendesk,
+                                                          rasa: FakeRasa) -> None:
+    """An id with `/`, `?`, `#` or spaces is escaped: it can't reach another endpoint or add a query."""
     service = make_service(zendesk)
-    ticket_id = service.request_handover(make_request("web/user 42?x")).ticket_id
+    ticket_id = service.request_handover(make_request("x/../../model/train?y #z")).ticket_id
     status, _ = handle_zendesk_webhook(*signed(reply(ticket_id)), service=service)
     assert status == 200
-    assert rasa.executed[0][0] == "web/user 42?x"
+    assert [r.path for r in rasa.requests][:2] == [
+        "/conversations/x%2F..%2F..%2Fmodel%2Ftrain%3Fy%20%23z/tracker/events",
+        "/conversations/x%2F..%2F..%2Fmodel%2Ftrain%3Fy%20%23z/execute"]
+    assert all(set(r.query) == {"output_channel", "token"} for r in rasa.requests)
 
 
 @pytest.mark.parametrize("case", ["unsigned", "no_timestamp", "wrong_secret", "tampered", "stale",
@@ -287,3 +292,15 @@ def test_timestamp_forms() -> None:
     assert parse_timestamp("1790000000000") == 1790000000.0  # milliseconds
     assert parse_timestamp("2026-10-01T12:00:00") is None  # no zone: age unknown
     assert parse_timestamp("") is None and parse_timestamp("yesterday") is None
+
+
+def test_a_namespaced_conversation_id_reaches_rasa_as_it_is(make_service, zendesk: FakeZendesk,
+                                                            rasa: FakeRasa) -> None:
+    """Rasa does not percent-decode ids in its paths: `telegram:42` must not arrive as `telegram%3A42`."""
+    service = make_service(zendesk)
+    outcome = service.request_handover(make_request("telegram:42"))
+    status, _ = handle_zendesk_webhook(*signed(reply(outcome.ticket_id)), service=service)
+    assert status == 200
+    assert [r.path for r in rasa.requests] == ["/conversations/telegram:42/tracker/events",
+                                               "/conversations/telegram:42/execute",
+                                               "/conversations/telegram:42/tracker/events"]

@@ -81,7 +81,7 @@ def test_a_message_is_claimed_only_once(make_service) -> None:
     service.request_handover(make_request())
     service.add_customer_message("conv-1", "hello")
     [comment, _create] = service.outbox.rows()
-    service.outbox.requeue()  # nothing failed: no-op
+    service.outbox.requeue()  # nothing dead: no-op
     assert service.outbox.counts() == {"sent": 2}
     assert service.outbox.claim(comment.id) is None  # already sent
 
@@ -91,8 +91,8 @@ def test_purge_removes_delivered_messages_only(make_service, zendesk: FakeZendes
     service.request_handover(make_request("conv-1"))
     zendesk.fail_next("422")
     service.request_handover(make_request("conv-2"))
-    assert service.outbox.counts() == {"sent": 1, "failed": 1}
+    assert service.outbox.counts() == {"sent": 1, "dead": 1}
     assert service.outbox.purge_sent(older_than_days=1) == 0  # too recent
     assert service.outbox.purge_sent(older_than_days=0) == 1
-    assert service.outbox.counts() == {"failed": 1}
+    assert service.outbox.counts() == {"dead": 1}
     assert service.active_handover("conv-1").ticket_id is not None  # the handover record stays

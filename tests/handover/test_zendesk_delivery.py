@@ -51,7 +51,8 @@ def test_ticket_is_created_with_auth_payload_and_idempotency_key(make_service, z
     ticket = create.json["ticket"]
     assert ticket["subject"] == "Chat handover: Payment issue (NW-482913)"
     assert ticket["priority"] == "high"
-    assert ticket["tags"] == ["chatbot", "socketio", "report_double_charge", "payment_issue"]
+    assert ticket["tags"] == ["chatbot", "socketio", "report_double_charge", "payment_issue",
+                              "ref_" + outcome.reference.replace("-", "_").lower()]
     assert ticket["requester"] == {"name": "Alex Morgan", "email": "alex.morgan@example.com"}
     assert ticket["comment"]["public"] is False  # the summary is for agents
     assert "Order number: NW-482913" in ticket["comment"]["body"]
@@ -248,7 +249,7 @@ def test_rejected_ticket_is_not_retried_and_the_user_is_told_to_email(
                for e in _operator_errors(logs.records))
     service.drain()
     assert len(zendesk.requests) == 1
-    assert service.outbox.counts() == {"failed": 1}
+    assert service.outbox.counts() == {"dead": 1}
     assert service.active_handover("conv-1") is None
 
 
