@@ -28,24 +28,28 @@ seed: install
 ingest: install
 	$(PY) -m actions.knowledge.ingest
 
+# The servers share tokens and allowed web origins: scripts/secrets.sh sets them (var/secrets.env).
+SECRETS := source scripts/secrets.sh &&
+
 actions-server: install
-	$(PY) -m actions.server --port $(ACTIONS_PORT)
+	$(SECRETS) $(PY) -m actions.server --port $(ACTIONS_PORT)
 
 rasa-server: install
-	$(RASA) run --enable-api --cors "*" --port $(RASA_PORT) --interface 127.0.0.1 \
-	  --credentials credentials.yml --endpoints endpoints.yml
+	$(SECRETS) IFS=, read -r -a origins <<< "$$WEBCHAT_ORIGINS" && \
+	$(RASA) run --enable-api --auth-token "$$RASA_TOKEN" --cors "$${origins[@]}" \
+	  --port $(RASA_PORT) --interface 127.0.0.1 --credentials credentials.yml --endpoints endpoints.yml
 
 run: train seed ingest
 	scripts/run_assistant.sh
 
 shell: install
-	$(RASA) shell --endpoints endpoints.yml
+	$(SECRETS) $(RASA) shell --endpoints endpoints.yml
 
 chat:
-	$(PY) scripts/chat.py --url http://localhost:$(RASA_PORT)
+	$(SECRETS) $(PY) scripts/chat.py --url http://localhost:$(RASA_PORT)
 
 lint: install
-	$(PY) -m ruff check actions channels tests scripts
+	$(PY) -m ruff check actions channels components rasa_addons tests scripts
 
 validate: install
 	$(RASA) data validate
@@ -71,7 +75,7 @@ bench-llm: install
 	$(PY) scripts/bench_llm.py
 
 conversations:  # replay shared/eval/conversations.md against a running assistant (make run first)
-	$(PY) scripts/run_conversations.py --url http://127.0.0.1:$(RASA_PORT)
+	$(SECRETS) $(PY) scripts/run_conversations.py --url http://127.0.0.1:$(RASA_PORT)
 
 rules:
 	$(PY) scripts/generate_form_rules.py

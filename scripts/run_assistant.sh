@@ -11,6 +11,9 @@ ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
 export HELP_CENTER_URL="${HELP_CENTER_URL:-http://127.0.0.1:$ACTIONS_PORT/help/}"
 mkdir -p var/logs
+# RASA_TOKEN, ACTION_SERVER_TOKEN and WEBCHAT_ORIGINS (generated once into var/secrets.env).
+source scripts/secrets.sh
+IFS=, read -r -a origins <<< "$WEBCHAT_ORIGINS"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -38,13 +41,15 @@ if [ "$ACTIONS_PORT" != 5055 ]; then  # endpoints.yml names the default port
   sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
 fi
 echo "==> starting the Rasa server on http://127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
-.venv/rasa/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" --interface 127.0.0.1 \
-  --credentials credentials.yml --endpoints "$endpoints" > var/logs/rasa.log 2>&1 &
+.venv/rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --cors "${origins[@]}" \
+  --port "$RASA_PORT" --interface 127.0.0.1 --credentials credentials.yml --endpoints "$endpoints" \
+  > var/logs/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" var/logs/rasa.log "${pids[-1]}"
 
 echo "==> ready: REST at http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook, socket.io at http://127.0.0.1:$RASA_PORT/socket.io"
 echo "==> web chat: open http://127.0.0.1:$ACTIONS_PORT/webchat/ in a browser (the demo store page with the chat widget)"
+echo "==> Rasa's HTTP API and REST channel need RASA_TOKEN (kept in var/secrets.env; browsers allowed from: $WEBCHAT_ORIGINS)"
 if [ -t 0 ]; then
   .venv/actions/bin/python scripts/chat.py --url "http://127.0.0.1:$RASA_PORT"
 else

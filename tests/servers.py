@@ -1,12 +1,15 @@
 """Start the real assistant for end-to-end tests: the action server and the Rasa server, on loopback.
 
-Both run on free ports with their own SQLite database and Qdrant folder, using the newest trained
-model in models/ (`make train` first). Start-up takes about 30 s.
+Both run on free ports with their own SQLite databases (ours and Rasa's tracker store) and Qdrant
+folder, using the newest trained model in models/ (`make train` first), with the same tokens and
+origins as `make run`: Rasa's HTTP API and REST channel need RASA_TOKEN, the action server's
+/webhook needs ACTION_SERVER_TOKEN. Start-up takes about 30 s.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,6 +25,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
+ACTIONS, RASA_SERVER = 0, 1  # indices of the two servers in Assistant.processes
 
 # Settings from the developer's shell that would point the servers at real services or accounts.
 OUTSIDE_SETTINGS = ("ZENDESK_", "SLACK_", "TELEGRAM_", "WEBCHAT_", "LLM_MODEL_PATH", "LLM_BASE_URL",
@@ -56,11 +60,37 @@ class Assistant:
     actions_url: str
     env: dict
     workdir: Path
-    processes: list = field(default_factory=list)
+    processes: list = field(default_factory=lambda: [None, None])
+    commands: list = field(default_factory=list)
+
+    def start(self, which: int) -> None:
+        """Start the action server (ACTIONS) or the Rasa server (RASA_SERVER) and wait until it answers."""
+        name = ("actions", "rasa")[which]
+        log = self.workdir / f"{name}.log"
+        if log.exists():  # keep the log of an earlier run of this server
+            log.rename(self.workdir / f"{name}.{time.monotonic_ns()}.log")
+        self.processes[which] = _start(self.commands[which], self.env, log)
+        url = (f"{self.actions_url}/health" if which == ACTIONS
+               else f"{self.rasa_url}/status?token={self.rasa_token}")
+        wait_until_up(url, self.processes[which], log)
+
+    def stop(self, which: int) -> None:
+        """Stop one server (as a crash or a deployment would), keeping its databases."""
+        _stop([self.processes[which]])
+        self.processes[which] = None
+
+    def restart(self, which: int) -> None:
+        self.stop(which)
+        self.start(which)
+
+    @property
+    def rasa_token(self) -> str:
+        return self.env["RASA_TOKEN"]
 
     def say(self, sender: str, text: str) -> list[dict]:
         response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=120)
+                                 json={"sender": sender, "message": text}, timeout=120,
+                                 headers={"Authorization": f"Bearer {self.rasa_token}"})
         response.raise_for_status()
         return response.json()
 
@@ -68,11 +98,24 @@ class Assistant:
         """Send one message and return everything the bot answered, as one string."""
         return "\n".join(m.get("text", "") for m in self.say(sender, text))
 
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Call Rasa's HTTP API as an operator (with the auth token)."""
+        params = {**kwargs.pop("params", {}), "token": self.rasa_token}
+        return requests.request(method, f"{self.rasa_url}{path}", params=params, timeout=30, **kwargs)
+
     def tracker(self, sender: str) -> dict:
-        return requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+        """The tracker of a REST `sender`, or of a conversation id that names its channel."""
+        response = self.api("GET", f"/conversations/{conversation_id(sender)}/tracker")
+        response.raise_for_status()
+        return response.json()
 
     def new_sender(self) -> str:
         return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def conversation_id(sender: str) -> str:
+    """Rasa's conversation id for a REST sender; ids that already name a channel stay as they are."""
+    return sender if ":" in sender else f"rest:{sender}"
 
 
 def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
@@ -107,6 +150,10 @@ def running_assistant(workdir: Path, settings: dict[str, str] | None = None) -> 
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "HELPDESK_WARM_UP": "1",
         "HELP_CENTER_URL": f"http://127.0.0.1:{actions_port}/help/",
+        "RASA_TOKEN": secrets.token_urlsafe(24),
+        "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
+        "WEBCHAT_ORIGINS": f"http://127.0.0.1:{actions_port},http://localhost:{actions_port}",
+        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.sqlite'}",
         **(settings or {}),
     })
     python = sys.executable
@@ -114,22 +161,22 @@ def running_assistant(workdir: Path, settings: dict[str, str] | None = None) -> 
     subprocess.run([python, "-m", "actions.knowledge.ingest"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
+        "localhost:5055", f"127.0.0.1:{actions_port}"))
     bot = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", env, workdir)
-    actions_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
-    bot.processes.append(_start([python, "-m", "actions.server", "--port", str(actions_port)], env,
-                                actions_log))
-    bot.processes.append(_start([str(RASA), "run", "--enable-api", "--cors", "*",
-                                 "--port", str(rasa_port), "--interface", "127.0.0.1",
-                                 "--endpoints", str(endpoints),
-                                 "--credentials", str(ROOT / "credentials.yml"),
-                                 "--model", str(ROOT / "models")], env, rasa_log))
+    bot.commands = [
+        [python, "-m", "actions.server", "--port", str(actions_port)],
+        [str(RASA), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
+         "--cors", *env["WEBCHAT_ORIGINS"].split(","),
+         "--port", str(rasa_port), "--interface", "127.0.0.1", "--endpoints", str(endpoints),
+         "--credentials", str(ROOT / "credentials.yml"), "--model", str(ROOT / "models")],
+    ]
     try:
-        wait_until_up(f"{bot.actions_url}/health", bot.processes[0], actions_log)
-        wait_until_up(f"{bot.rasa_url}/status", bot.processes[1], rasa_log)
+        bot.start(ACTIONS)
+        bot.start(RASA_SERVER)
         yield bot
     finally:
-        _stop(bot.processes)
+        _stop([p for p in bot.processes if p is not None])
 
 
 @contextmanager
