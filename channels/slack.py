@@ -16,11 +16,17 @@ or a second event for the same message (`message` and `app_mention`) is acknowle
 and not processed again, while a retry whose first delivery never reached us is answered;
 replies go into the thread the user wrote in (a mention in a channel is answered in a thread
 under it, a direct message at the top level); buttons are Block Kit `actions` blocks; the URL
-verification challenge is answered in plain text; edited/deleted/bot messages are ignored.
+verification challenge is answered in plain text; edited/deleted/bot messages are ignored;
+a replayed button click (the same signed request again) is not processed twice; messages pass
+the intake guard (`channels.guard`) and the conversation id is `slack:<team>:<user>` (plus
+`:<channel>` or `:<channel>:<thread>` with a finer `conversation_granularity`). Replies, and
+pushes to that id through Rasa's `execute` API, go to the user's direct messages, or to that
+channel and thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -35,6 +41,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.guard import IntakeGuard
+from channels.ids import slack_destination, slack_local_id
 from channels.recent import RecentKeys
 
 logger = logging.getLogger(__name__)
@@ -54,6 +62,17 @@ class NorthwindSlackBot(SlackBot):
                  proxy: str | None = None, api_url: str = DEFAULT_API_URL) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = AsyncWebClient(token, base_url=api_url, proxy=proxy)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Send to the user, channel or thread the conversation id `slack:...` names.
+
+        A reply to a message already knows its channel and thread; a push (no channel) takes
+        them from the id.
+        """
+        destination, thread = slack_destination(recipient_id)
+        if not self.slack_channel and thread and not self.thread_id:
+            self.thread_id = thread
+        await super().send_response(destination, message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._post_message(channel=self.slack_channel or recipient_id, text=text.strip())
@@ -116,6 +135,8 @@ class SlackChannel(SlackInput):
         super().__init__(*args, **kwargs)
         self.enabled = bool(self.slack_token and self.slack_signing_secret)
         self._seen = RecentKeys()
+        self._clicks = RecentKeys()
+        self.guard = IntakeGuard(self.name())
         self.errors_ignore_retry = ()  # the stock retry handling drops retries we never answered
         if not self.enabled:
             logger.info("Slack channel disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it")
@@ -125,8 +146,32 @@ class SlackChannel(SlackInput):
 
     def get_output_channel(self, channel: str | None = None,
                            thread_id: str | None = None) -> OutputChannel:
-        return NorthwindSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy,
-                                 self.api_url)
+        """A reply goes to `channel`; a push (no channel) to where the conversation id points."""
+        return NorthwindSlackBot(self.slack_token, channel, thread_id, self.proxy, self.api_url)
+
+    def _conversation(self, team: str | None, user: str, channel: str | None,
+                      thread: str | None) -> str:
+        """The part after `slack:` of the conversation id, per `conversation_granularity`."""
+        if self.conversation_granularity == "thread" and channel and thread:
+            return slack_local_id(team, user, channel, thread)
+        if self.conversation_granularity in ("channel", "thread") and channel:
+            return slack_local_id(team, user, channel)
+        return slack_local_id(team, user)
+
+    def _first_click(self, request: Request, payload: dict[str, Any]) -> bool:
+        """False for a click already handled: the same signed body, or the same action again.
+
+        Both keys are covered by the signature (the whole body is signed), so a replay within
+        the 5 minutes a signature is accepted can't change them.
+        """
+        action = payload["actions"][0]
+        container = payload.get("container") or {}
+        action_key = None
+        if action.get("action_ts"):
+            action_key = ("click", (payload.get("user") or {}).get("id"), action["action_ts"],
+                          container.get("channel_id") or (payload.get("channel") or {}).get("id"),
+                          container.get("message_ts") or (payload.get("message") or {}).get("ts"))
+        return self._clicks.first_time(hashlib.sha256(request.body).hexdigest(), action_key)
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         """Rasa's metadata, with `thread_id` only where the reply belongs in a thread."""
@@ -163,8 +208,9 @@ class SlackChannel(SlackInput):
                                      (event.get("channel"), event.get("ts"))):
             logger.info("Slack event %s already handled; not answering again", output.get("event_id"))
             return response.text("", headers={"X-Slack-No-Retry": "1"})
-        conversation_id = self._get_conversation_id(event.get("user", ""), metadata.get("out_channel"),
-                                                    metadata.get("thread_id"))
+        conversation_id = self._conversation(output.get("team_id") or event.get("team"),
+                                             event.get("user", ""), metadata.get("out_channel"),
+                                             metadata.get("thread_id"))
         text = self._sanitize_user_message(event.get("text", ""), metadata["users"])
         return await self.process_message(request, on_new_message, text=text, sender_id=conversation_id,
                                           metadata=metadata)
@@ -180,13 +226,20 @@ class SlackChannel(SlackInput):
         text = self._get_interactive_response(payload["actions"][0])
         if text is None:  # e.g. a link button: nothing to tell the bot
             return response.text("ignored")
+        if not self._first_click(request, payload):
+            logger.info("Slack button click already handled; not answering again")
+            return response.text("")
         metadata = self.get_metadata(request)
-        conversation_id = self._get_conversation_id(payload.get("user", {}).get("id"),
-                                                    metadata.get("out_channel"), metadata.get("thread_id"))
+        user = payload.get("user") or {}
+        team = (payload.get("team") or {}).get("id") or user.get("team_id")
+        conversation_id = self._conversation(team, user.get("id") or "", metadata.get("out_channel"),
+                                             metadata.get("thread_id"))
         return await self.process_message(request, on_new_message, text, conversation_id, metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
+        self.guard.bind(slack_webhook)
+        on_new_message = self.guard.wrap(on_new_message)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

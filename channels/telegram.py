@@ -19,7 +19,9 @@ event loop and a failure is logged instead of stopping the server;
 updates without a user's text (edited messages, chat member changes, channel posts, callback
 queries without data) are acknowledged and ignored; an update delivered twice is answered once;
 the update is acknowledged at once and answered in the background (so Telegram never retries a
-slow answer); buttons are an inline keyboard, one per row, whose callback data is the payload.
+slow answer); buttons are an inline keyboard, one per row, whose callback data is the payload;
+messages pass the intake guard (`channels.guard`) and the conversation id is `telegram:<chat id>`;
+replies, and pushes to that id through Rasa's `execute` API, go to the chat id.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guard import IntakeGuard
+from channels.ids import local_part
 from channels.recent import RecentKeys
 
 logger = logging.getLogger(__name__)
@@ -67,6 +71,10 @@ class NorthwindTelegramOutput(TelegramOutput):
 
     def __init__(self, access_token: str, api_url: str = DEFAULT_API_URL) -> None:
         Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Send to the chat id inside the conversation id `telegram:<chat id>`."""
+        await super().send_response(local_part("telegram", recipient_id), message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in _chunks(text):
@@ -113,6 +121,7 @@ class TelegramChannel(TelegramInput):
         self._output: NorthwindTelegramOutput | None = None
         self._seen = RecentKeys()
         self._background_tasks: set[asyncio.Task] = set()
+        self.guard = IntakeGuard(self.name())
         if not self.enabled:
             logger.info("Telegram channel disabled: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN "
                         "to enable it")
@@ -175,6 +184,8 @@ class TelegramChannel(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        self.guard.bind(telegram_webhook)
+        on_new_message = self.guard.wrap(on_new_message)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -2,18 +2,26 @@
 
 Usage: python scripts/chat.py [--url http://127.0.0.1:5005] [--sender NAME]
 Buttons are shown numbered; type the number to press one. /quit or Ctrl-D ends the chat.
+RASA_TOKEN, when set in the environment, is sent as `Authorization: Bearer` (`make chat` sets it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import uuid
 
 import requests
 
 
+def auth_headers() -> dict[str, str]:
+    """`Authorization: Bearer $RASA_TOKEN` when RASA_TOKEN is set (the REST channel then requires it)."""
+    token = os.environ.get("RASA_TOKEN", "").strip()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def send(url: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(f"{url}/webhooks/rest/webhook",
+    response = requests.post(f"{url}/webhooks/rest/webhook", headers=auth_headers(),
                              json={"sender": sender, "message": message}, timeout=120)
     response.raise_for_status()
     return response.json()

@@ -1,11 +1,13 @@
 """Replay the scripted test conversations through a running Rasa server's REST channel.
 
 Usage: python scripts/run_conversations.py [--url http://127.0.0.1:5005] [--only C04,C10] [--file PATH]
+RASA_TOKEN, when set in the environment, is sent as `Authorization: Bearer`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import uuid
@@ -71,8 +73,14 @@ def _join_expected(lines: list[str]) -> str:
     return " ".join(part for part in lines if part).removesuffix("]").strip()
 
 
+def auth_headers() -> dict[str, str]:
+    """`Authorization: Bearer $RASA_TOKEN` when RASA_TOKEN is set (the REST channel then requires it)."""
+    token = os.environ.get("RASA_TOKEN", "").strip()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def send(url: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(f"{url}/webhooks/rest/webhook",
+    response = requests.post(f"{url}/webhooks/rest/webhook", headers=auth_headers(),
                              json={"sender": sender, "message": message}, timeout=180)
     response.raise_for_status()
     return response.json()

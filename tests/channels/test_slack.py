@@ -147,8 +147,8 @@ def test_buttons_are_blocks_and_a_click_is_answered(running):
     assert "thread_ts" not in call["body"]
 
     before = len(_replies(running, channel))
-    payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
-               "message": {"ts": "1.000001", "text": call["body"]["text"]},
+    payload = {"type": "block_actions", "team": {"id": "T0NORTH"}, "user": {"id": user, "team_id": "T0NORTH"},
+               "channel": {"id": channel}, "message": {"ts": "1.000001", "text": call["body"]["text"]},
                "actions": [{"type": "button", "action_id": buttons[0]["action_id"],
                             "value": buttons[0]["value"]}]}
     form = f"payload={requests.utils.quote(json.dumps(payload))}".encode()
@@ -156,7 +156,7 @@ def test_buttons_are_blocks_and_a_click_is_answered(running):
     running.fake_api.wait_for(lambda c: len(_replies(running, channel)) > before)
     answer = _replies(running, channel)[before]
     assert "thread_ts" not in answer["body"]
-    tracker = requests.get(f"{running.rasa_url}/conversations/{user}/tracker", timeout=30).json()
+    tracker = running.assistant.tracker(f"slack:T0NORTH:{user}")
     assert [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"][-1] \
         == "inform"
 
@@ -173,10 +173,52 @@ def test_a_button_click_in_a_channel_thread_is_answered_in_that_thread(running):
     blocks = call["body"]["blocks"]
     button = (json.loads(blocks) if isinstance(blocks, str) else blocks)[1]["elements"][1]
     before = len(_replies(running, channel))
-    payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
-               "message": {"ts": "1.000002", "thread_ts": ts, "text": call["body"]["text"]},
+    payload = {"type": "block_actions", "team": {"id": "T0NORTH"}, "user": {"id": user, "team_id": "T0NORTH"},
+               "channel": {"id": channel}, "message": {"ts": "1.000002", "thread_ts": ts, "text": call["body"]["text"]},
                "actions": [{"type": "button", "action_id": button["action_id"], "value": button["value"]}]}
     form = f"payload={requests.utils.quote(json.dumps(payload))}".encode()
     assert _post(running, form, _sign(form), "application/x-www-form-urlencoded").status_code == 200
     running.fake_api.wait_for(lambda c: len(_replies(running, channel)) > before)
     assert all(reply["body"]["thread_ts"] == ts for reply in _replies(running, channel))
+
+
+def _click_form(user: str, channel: str, value: str, action_ts: str) -> bytes:
+    payload = {"type": "block_actions", "team": {"id": "T0NORTH"}, "user": {"id": user, "team_id": "T0NORTH"},
+               "channel": {"id": channel}, "container": {"channel_id": channel, "message_ts": "1.000003"},
+               "message": {"ts": "1.000003", "text": "How can I help with signing in?"},
+               "actions": [{"type": "button", "action_id": "button_0", "value": value, "action_ts": action_ts}]}
+    return f"payload={requests.utils.quote(json.dumps(payload))}".encode()
+
+
+def test_a_replayed_button_click_is_answered_once(running):
+    channel, user, ts = _ids()
+    form = _click_form(user, channel, '/inform{"login_issue": "forgot_password"}', ts)
+    headers = _sign(form)  # a replay: the same signed request, sent again within 5 minutes
+    for _ in range(3):
+        assert _post(running, form, headers, "application/x-www-form-urlencoded").status_code == 200
+    _first_reply(running, channel)
+    time.sleep(SETTLE)
+    assert len(_replies(running, channel)) == 1
+    users = [e for e in running.assistant.tracker(f"slack:T0NORTH:{user}")["events"] if e["event"] == "user"]
+    assert len(users) == 1
+    # A new click (a new action_ts) on the same message is answered.
+    again = _click_form(user, channel, '/inform{"login_issue": "forgot_password"}', ts + "1")
+    assert _post(running, again, _sign(again), "application/x-www-form-urlencoded").status_code == 200
+    running.fake_api.wait_for(lambda c: len(_replies(running, channel)) > 1)
+
+
+def test_the_conversation_is_slack_team_user_and_an_agent_reply_reaches_the_user(running):
+    from actions.handover.config import HandoverConfig
+    from actions.handover.rasa_bridge import RasaBridge
+
+    channel, user, ts = _ids()
+    body = _event(channel, user, "am I talking to a bot?", ts)
+    assert _post(running, body, _sign(body)).status_code == 200
+    _first_reply(running, channel)
+    tracker = running.assistant.tracker(f"slack:T0NORTH:{user}")
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["am I talking to a bot?"]
+    RasaBridge(HandoverConfig.from_env(running.assistant.env)).deliver_agent_message(
+        f"slack:T0NORTH:{user}", "Hi, Dana here. How can I help?", timeout=60)
+    pushed = running.fake_api.wait_for(
+        lambda c: c["path"] == "/api/chat.postMessage" and "Dana here" in str(c["body"].get("text")))[0]
+    assert pushed["body"]["channel"] == user, "an agent's reply goes to the user's direct messages"

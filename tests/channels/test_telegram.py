@@ -110,7 +110,7 @@ def test_buttons_are_an_inline_keyboard_and_a_press_is_answered(running):
     _wait_sent(running, chat, before + 1)
     assert running.fake_api.matching(lambda c: c["path"].endswith("/answerCallbackQuery")
                                      and c["body"].get("callback_query_id") == "cb-42")
-    tracker = requests.get(f"{running.rasa_url}/conversations/{chat}/tracker", timeout=30).json()
+    tracker = running.assistant.tracker(f"telegram:{chat}")
     assert [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"][-1] \
         == "inform"
 
@@ -131,3 +131,31 @@ def test_the_webhook_is_registered_with_the_secret_at_start_up_and_on_request(ru
     again = requests.post(url, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}, timeout=30)
     assert again.status_code == 200
     assert len(registrations()) == count + 1
+
+
+def test_the_conversation_is_telegram_chat_and_an_agent_reply_reaches_the_chat(running):
+    from actions.handover.config import HandoverConfig
+    from actions.handover.rasa_bridge import RasaBridge
+
+    chat = _chat()
+    assert _post(running, _message(chat, "am I talking to a bot?")).status_code == 200
+    _wait_sent(running, chat)
+    tracker = running.assistant.tracker(f"telegram:{chat}")
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["am I talking to a bot?"]
+    bare = running.assistant.api("GET", f"/conversations/{chat}/tracker").json()
+    assert not [e for e in bare["events"] if e["event"] == "user"], "the bare chat id is not the conversation"
+    # The handover pushes an agent's reply to the tracker's sender id, as it does for Zendesk.
+    before = len(_sent(running, chat))
+    RasaBridge(HandoverConfig.from_env(running.assistant.env)).deliver_agent_message(
+        f"telegram:{chat}", "Hi, Dana here. How can I help?", timeout=60)
+    reply = _wait_sent(running, chat, before + 1)[before]
+    assert "Dana here" in reply["body"]["text"]
+
+
+def test_an_oversized_update_gets_the_too_long_reply_and_is_not_processed(running):
+    chat = _chat()
+    assert _post(running, _message(chat, "track order NW-" + "7" * 200_000)).status_code == 200
+    reply = _wait_sent(running, chat)[0]
+    assert "too long" in reply["body"]["text"]
+    tracker = running.assistant.tracker(f"telegram:{chat}")
+    assert not [e for e in tracker["events"] if e["event"] == "user"]

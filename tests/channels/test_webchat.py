@@ -12,6 +12,7 @@ import time
 import pytest
 import requests
 
+from channels.ids import webchat_conversation
 from tests.servers import ROOT
 
 OUTPUT = ROOT / "tests" / "output"
@@ -127,8 +128,8 @@ def test_a_refund_in_the_widget_survives_a_reload(running, browser):
     assert users[-2:] == ["alex.morgan@example.com", "No, thanks"]
     assert not any(b.is_enabled() for b in driver.find_elements("css selector", "#nw-chat-log .nw-btn")), \
         "answered buttons stay disabled"
-    # Rasa got the button's payload, not its title.
-    tracker = requests.get(f"{running.rasa_url}/conversations/{session}/tracker", timeout=30).json()
+    # Rasa got the button's payload, not its title. The conversation id is a hash of the token.
+    tracker = running.assistant.tracker(webchat_conversation(session))
     assert [e.get("text") for e in tracker["events"] if e["event"] == "user"][-1] == "/deny"
 
     # A help-center answer links to its article, and the link opens it.
@@ -150,7 +151,7 @@ def test_a_refund_in_the_widget_survives_a_reload(running, browser):
     before = len(_bot_texts(driver))
     _say(driver, "am I talking to a bot?")
     _answer_after(driver, before, "virtual assistant")
-    tracker = requests.get(f"{running.rasa_url}/conversations/{session}/tracker", timeout=30).json()
+    tracker = running.assistant.tracker(webchat_conversation(session))
     assert [e.get("text") for e in tracker["events"] if e["event"] == "user"][-1] == "am I talking to a bot?"
     driver.save_screenshot(str(OUTPUT / "webchat.png"))
 
@@ -163,9 +164,9 @@ def test_an_agent_reply_pushed_by_the_server_shows_with_its_link(running, browse
     session = _session_id(driver, running.rasa_url)
     # As the handover bridge does: a bot event sent through the socket.io output channel.
     pushed = "Here is our returns page:\nhttps://northwind.example/help/returns."
-    requests.post(f"{running.rasa_url}/conversations/{session}/tracker/events",
-                  params={"output_channel": "socketio", "execute_side_effects": "true"},
-                  json=[{"event": "bot", "text": pushed}], timeout=30).raise_for_status()
+    running.assistant.api("POST", f"/conversations/{webchat_conversation(session)}/tracker/events",
+                          params={"output_channel": "socketio", "execute_side_effects": "true"},
+                          json=[{"event": "bot", "text": pushed}]).raise_for_status()
     _answer_after(driver, 0, "returns page")
     link = driver.find_element("css selector", "#nw-chat-log .nw-msg--bot a")
     assert link.get_attribute("href") == "https://northwind.example/help/returns"

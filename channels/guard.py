@@ -1,0 +1,108 @@
+"""The intake guard every input channel passes its messages through before Rasa sees them.
+
+`IntakeGuard(channel).wrap(on_new_message)` is what a channel's `blueprint()` hands its routes
+instead of Rasa's handler. For each message, in this order:
+
+1. clean: lone surrogates, NUL and other control characters go (`actions.privacy.clean_text`);
+2. cap: a text over `MAX_MESSAGE_CHARS` is not processed at all; the user gets
+   `utter_message_too_long` at once, and nothing reaches NLU, the tracker or the log;
+3. redact: card numbers, CVVs, passwords... are replaced (`actions.handover.redaction.redact`),
+   so the tracker, Rasa's logs and every slot only ever see the redacted text;
+4. slash commands: only the button payloads we send keep their entities (`channels.slash`);
+5. namespace: the sender id becomes `<channel>:<the channel's own id>`;
+6. after the turn: if nothing at all was sent and the action server can't be reached, the user
+   gets `utter_assistant_unavailable` instead of silence. A turn that is silent on purpose (a
+   person has the conversation) stays silent while the action server is up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import Blueprint, Sanic
+
+from actions.handover.redaction import redact
+from actions.privacy import MAX_MESSAGE_CHARS, clean_text
+from channels.availability import action_server_reachable
+from channels.domain_rules import DomainRules, load_rules
+from channels.ids import namespaced
+from channels.slash import without_entities
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+class _ReplyCounter:
+    """Counts what the processor sends through one output channel during one turn."""
+
+    def __init__(self, output: OutputChannel) -> None:
+        self.sent = 0
+        send = output.send_response
+
+        async def counting_send(recipient_id: str, message: dict[str, Any]) -> None:
+            self.sent += 1
+            await send(recipient_id, message)
+
+        # On the instance, so the channel keeps its class (Rasa checks isinstance for REST).
+        output.send_response = counting_send  # type: ignore[method-assign]
+
+
+class IntakeGuard:
+    """Cleans, caps, redacts and namespaces one channel's messages (see the module docstring)."""
+
+    def __init__(self, channel: str, rules: DomainRules | None = None) -> None:
+        self.channel = channel
+        self.rules = rules or load_rules()
+        self._app: Sanic | None = None
+
+    def bind(self, blueprint: Blueprint) -> None:
+        """Remember the Sanic app the blueprint is served by (it holds the action endpoint)."""
+
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Sanic, *_: Any) -> None:
+            self._app = app
+
+    def wrap(self, on_new_message: Handler) -> Handler:
+        """Rasa's message handler behind this guard."""
+
+        async def guarded(message: UserMessage) -> None:
+            await self.handle(message, on_new_message)
+
+        return guarded
+
+    def sender_id(self, local_id: object) -> str:
+        """The namespaced conversation id for this channel's own id."""
+        return namespaced(self.channel, local_id)
+
+    async def handle(self, message: UserMessage, on_new_message: Handler) -> None:
+        sender = self.sender_id(message.sender_id)
+        output = message.output_channel
+        text = None if message.text is None else clean_text(message.text)
+        if text is not None and len(text) > MAX_MESSAGE_CHARS:
+            logger.info("%s: message of %d characters from %s not processed (limit %d)",
+                        self.channel, len(text), sender, MAX_MESSAGE_CHARS)
+            await output.send_response(sender, {"text": self.rules.too_long})
+            return
+        if text:
+            text = without_entities(redact(text), self.rules)
+        counter = _ReplyCounter(output)
+        await on_new_message(UserMessage(text, output, sender, input_channel=self.channel,
+                                         message_id=message.message_id, metadata=message.metadata))
+        if counter.sent == 0 and not await action_server_reachable(self._action_endpoint_url()):
+            logger.warning("%s: no reply for %s and the action server is down", self.channel, sender)
+            await output.send_response(sender, {"text": self.rules.unavailable})
+
+    def _action_endpoint_url(self) -> str | None:
+        app = self._app
+        if app is None:
+            try:
+                app = Sanic.get_app()
+            except Exception:  # no app registered yet (not served by `rasa run`)
+                return None
+        agent = getattr(app.ctx, "agent", None)
+        endpoint = getattr(agent, "action_endpoint", None)
+        return getattr(endpoint, "url", None)
