@@ -29,7 +29,7 @@ ACTIONS, RASA_SERVER = 0, 1  # indices of the two servers in Assistant.processes
 
 # Settings from the developer's shell that would point the servers at real services or accounts.
 OUTSIDE_SETTINGS = ("ZENDESK_", "SLACK_", "TELEGRAM_", "WEBCHAT_", "LLM_MODEL_PATH", "LLM_BASE_URL",
-                    "QDRANT_URL")
+                    "QDRANT_URL", "RASA_TOKEN", "ACTION_SERVER_TOKEN", "TRACKER_STORE_URL")
 
 
 def free_port() -> int:
@@ -181,15 +181,21 @@ def running_assistant(workdir: Path, settings: dict[str, str] | None = None) -> 
 
 @contextmanager
 def running_rasa_only(workdir: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
-    """Start only the Rasa server (no action server, no API); yield its URL."""
+    """Start only the Rasa server (no action server, no API, no REST token); yield its URL.
+
+    Its conversations go to a tracker store in `workdir`; no action endpoint is configured.
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(OUTSIDE_SETTINGS)}
     env.update({"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "RASA_TOKEN": "", "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.sqlite'}",
                 **(settings or {})})
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: rasa_addons.tracker_store.RedactingSQLTrackerStore\n")
     log = workdir / "rasa.log"
     process = _start([str(RASA), "run", "--port", str(port), "--interface", "127.0.0.1",
-                      "--credentials", str(ROOT / "credentials.yml"), "--model", str(ROOT / "models")],
-                     env, log)
+                      "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                      "--model", str(ROOT / "models")], env, log)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/webhooks/rest/", process, log)
         yield f"http://127.0.0.1:{port}"

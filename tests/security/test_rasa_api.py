@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -42,3 +44,16 @@ def test_the_web_chat_origin_is_allowed(assistant):
     response = requests.options(f"{assistant.rasa_url}/webhooks/rest/webhook", timeout=30, headers={
         "Origin": origin, "Access-Control-Request-Method": "POST"})
     assert response.headers.get("Access-Control-Allow-Origin") == origin
+
+
+@pytest.mark.parametrize("text", ["a" * 40_000, "track order NW-" + "7" * 40_000,
+                                  "x@" * 20_000, ("word " * 8_000).strip()])
+def test_a_huge_message_to_the_parse_api_is_bounded(assistant, text):
+    """F3 below the channels: the tokenizer's caps and bounded regexes keep NLU linear."""
+    started = time.monotonic()
+    response = assistant.api("POST", "/model/parse", json={"text": text})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert elapsed < 8, f"{len(text)} characters took {elapsed:.1f}s"
+    status = assistant.api("GET", "/status")
+    assert status.status_code == 200
