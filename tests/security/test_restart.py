@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
+
 from tests.security.conftest import fresh_order, order_store
-from tests.servers import ACTIONS, RASA_SERVER
+from tests.servers import ACTIONS, RASA_SERVER, ROOT
 
 ALEX = "alex.morgan@example.com"
 
@@ -24,11 +29,11 @@ def test_a_half_filled_form_survives_a_rasa_restart(assistant):
     assert order_store(assistant).get("NW-900301").status == "cancelled"
 
 
-def test_a_handed_over_conversation_stays_with_the_person_after_a_rasa_restart(assistant):
+def test_a_handed_over_conversation_stays_with_the_person_after_either_server_restarts(assistant):
     user = assistant.new_sender()
     assistant.chat(user, "I want to talk to a human")
     reply = assistant.chat(user, "no email, just connect me")
-    assert "CS-" in reply or "reference" in reply.lower()
+    ticket = re.search(r"CS-\d{7}", reply).group(0)
     assert assistant.tracker(user)["slots"]["handed_over"] is True
     assistant.restart(RASA_SERVER)
     reply = assistant.chat(user, "hello? my parcel NW-482913 never came")
@@ -37,3 +42,23 @@ def test_a_handed_over_conversation_stays_with_the_person_after_a_rasa_restart(a
     assert tracker["slots"]["handed_over"] is True
     assert tracker["latest_action_name"] == "action_listen"
     assert any(e.get("name") == "action_relay_to_agent" for e in tracker["events"])
+    assistant.restart(ACTIONS)
+    reply = assistant.chat(user, "still waiting, any news?")
+    assert "Passed on to our support team" in reply
+    relayed = [e for e in assistant.tracker(user)["events"] if e.get("name") == "action_relay_to_agent"]
+    assert len(relayed) == 2
+    shown = _ticket_once_it_shows(assistant, ticket, "my parcel NW-482913 never came",
+                                  "still waiting, any news?")
+    assert "my parcel NW-482913 never came" in shown and "still waiting, any news?" in shown
+
+
+def _ticket_once_it_shows(assistant, ticket: str, *texts: str) -> str:
+    """`tickets show`, as the agent runs it, once every text is there (or after 20 s)."""
+    for _ in range(20):  # the outbox worker adds the comments within a few seconds
+        result = subprocess.run([sys.executable, "-m", "actions.handover", "tickets", "show", ticket],
+                                cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        if all(text in result.stdout for text in texts):
+            break
+        time.sleep(1)
+    return result.stdout
