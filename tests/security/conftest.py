@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+# The handover's fixtures (fake Zendesk and Rasa, a service on a fresh database), for the
+# handover attacks here; pytest finds fixtures a conftest imports.
+from tests.handover.conftest import db_path, logs, make_service, rasa, sessions, zendesk  # noqa: F401
 from tests.servers import Assistant, running_assistant
 
 VICTIM = "victim@example.com"

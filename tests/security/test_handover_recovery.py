@@ -10,14 +10,7 @@ import time
 from actions.handover.config import HandoverConfig
 from actions.handover.outbox import RetryPolicy
 from actions.handover.worker import start_outbox_worker
-from tests.handover.conftest import (  # noqa: F401  (pytest fixtures)
-    db_path,
-    make_request,
-    make_service,
-    rasa,
-    sessions,
-    zendesk,
-)
+from tests.handover.conftest import make_request
 from tests.handover.fakes import FakeZendesk
 
 REFERENCE = re.compile(r"\bH-[0-9A-F]{8}\b")

@@ -15,15 +15,7 @@ import pytest
 from actions.handover.service import HandoverService
 from actions.handover.webhook import INVOCATION_HEADER, handle_zendesk_webhook, sign
 from actions.store.database import get_sessionmaker, make_engine
-from tests.handover.conftest import (  # noqa: F401  (pytest fixtures)
-    FAST,
-    db_path,
-    make_request,
-    make_service,
-    rasa,
-    sessions,
-    zendesk,
-)
+from tests.handover.conftest import FAST, make_request
 from tests.handover.fakes import FakeRasa, FakeZendesk
 
 

@@ -16,16 +16,7 @@ from sqlalchemy import text
 
 from actions.handover.cli import main as cli
 from actions.handover.webhook import handle_zendesk_webhook, sign
-from tests.handover.conftest import (  # noqa: F401  (pytest fixtures)
-    FAST,
-    db_path,
-    logs,
-    make_request,
-    make_service,
-    rasa,
-    sessions,
-    zendesk,
-)
+from tests.handover.conftest import FAST, make_request
 from tests.handover.fakes import FakeRasa, FakeZendesk
 
 LONE = re.compile("[\ud800-\udfff]")
