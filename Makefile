@@ -36,7 +36,7 @@ actions-server: install
 
 rasa-server: install
 	$(SECRETS) IFS=, read -r -a origins <<< "$$WEBCHAT_ORIGINS" && \
-	$(RASA) run --enable-api --auth-token "$$RASA_TOKEN" --cors "$${origins[@]}" \
+	$(RASA) run --enable-api --auth-token="$$RASA_TOKEN" --cors "$${origins[@]}" \
 	  --port $(RASA_PORT) --interface 127.0.0.1 --credentials credentials.yml --endpoints endpoints.yml
 
 run: train seed ingest

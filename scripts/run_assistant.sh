@@ -41,7 +41,7 @@ if [ "$ACTIONS_PORT" != 5055 ]; then  # endpoints.yml names the default port
   sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$endpoints"
 fi
 echo "==> starting the Rasa server on http://127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
-.venv/rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --cors "${origins[@]}" \
+.venv/rasa/bin/rasa run --enable-api --auth-token="$RASA_TOKEN" --cors "${origins[@]}" \
   --port "$RASA_PORT" --interface 127.0.0.1 --credentials credentials.yml --endpoints "$endpoints" \
   > var/logs/rasa.log 2>&1 &
 pids+=($!)

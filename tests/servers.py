@@ -166,7 +166,7 @@ def running_assistant(workdir: Path, settings: dict[str, str] | None = None) -> 
     bot = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", env, workdir)
     bot.commands = [
         [python, "-m", "actions.server", "--port", str(actions_port)],
-        [str(RASA), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
+        [str(RASA), "run", "--enable-api", f"--auth-token={env['RASA_TOKEN']}",
          "--cors", *env["WEBCHAT_ORIGINS"].split(","),
          "--port", str(rasa_port), "--interface", "127.0.0.1", "--endpoints", str(endpoints),
          "--credentials", str(ROOT / "credentials.yml"), "--model", str(ROOT / "models")],
