@@ -11,7 +11,13 @@ from rasa_sdk.types import DomainDict
 from actions.account.login import LOGIN_ISSUES, classify_login_issue
 from actions.dialogue.conversation import is_side_question, latest_intent, latest_text, looks_like_question
 from actions.dialogue.safety import redact_for_storage, shares_secrets
-from actions.orders.access import VERIFIED_SLOT, verification_stamp
+from actions.orders.access import (
+    FAILED_LOOKUPS_SLOT,
+    MAX_FAILED_LOOKUPS,
+    VERIFIED_SLOT,
+    lookups_exhausted,
+    verification_stamp,
+)
 from actions.orders.identifiers import parse_email, parse_order_number, parse_ticket_number
 from actions.store.orders import SqlOrderStore
 
@@ -74,6 +80,24 @@ class EmailSlot:
         return {"email": _check_email(value, dispatcher)}
 
 
+def _owned(order_number: str, email: str) -> bool:
+    order = _store().get(order_number)
+    return order is not None and order.belongs_to(email)
+
+
+def _failed_lookup(dispatcher: CollectingDispatcher, tracker: Tracker, order_number: str,
+                   email: str) -> dict[str, Any]:
+    """One more order number and email that don't go together: the same answer whether the order
+    doesn't exist or is someone else's; after MAX_FAILED_LOOKUPS the lookup stops."""
+    failures = int(tracker.get_slot(FAILED_LOOKUPS_SLOT) or 0) + 1
+    if failures >= MAX_FAILED_LOOKUPS:
+        dispatcher.utter_message(response="utter_order_lookup_stopped")
+    else:
+        dispatcher.utter_message(response="utter_order_not_found_for_email",
+                                 order_number=order_number, email=email)
+    return {FAILED_LOOKUPS_SLOT: float(failures), VERIFIED_SLOT: None}
+
+
 class ValidateOrderForm(EmailSlot, FormValidationAction):
     """Order number, the topic's own question, then the email that proves the order is theirs."""
 
@@ -82,6 +106,8 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
+        if lookups_exhausted(tracker.get_slot(FAILED_LOOKUPS_SLOT)):
+            return []  # the form ends; action_order_request offers a person
         extra = TOPIC_SLOTS.get(tracker.get_slot("order_topic") or "")
         slots = ["order_number"] + ([extra] if extra else []) + ["email"]
         return slots
@@ -118,18 +144,13 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
                 buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
             )
             return {"order_number": None, "order_number_candidate": parsed.value}
-        order = _store().get(parsed.value)
-        if order is None:
-            dispatcher.utter_message(text=f"I couldn't find an order {parsed.value}. Please check the "
-                                          "number in your confirmation email or under Account > Orders.")
-            return {"order_number": None}
         email = tracker.get_slot("email")
-        if email and not order.belongs_to(email):
-            dispatcher.utter_message(text=f"Order {parsed.value} isn't linked to {email}, so I can't "
-                                          "discuss it here. Please check the order number.")
-            return {"order_number": None, VERIFIED_SLOT: None}
+        if not email:  # checked with the email, so nothing tells whether the number exists
+            return {"order_number": parsed.value, "order_number_candidate": None, VERIFIED_SLOT: None}
+        if not _owned(parsed.value, email):
+            return {**_failed_lookup(dispatcher, tracker, parsed.value, email), "order_number": None}
         return {"order_number": parsed.value, "order_number_candidate": None,
-                VERIFIED_SLOT: verification_stamp(parsed.value, email) if email else None}
+                VERIFIED_SLOT: verification_stamp(parsed.value, email)}
 
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
@@ -137,12 +158,8 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
         order_number = tracker.get_slot("order_number")
         if email is None or not order_number:
             return {"email": email, VERIFIED_SLOT: None}
-        order = _store().get(order_number)
-        if order is None or not order.belongs_to(email):
-            dispatcher.utter_message(text=f"That email doesn't match order {order_number}. For your "
-                                          "privacy I can only help with an order using the email it "
-                                          "was placed with. Which email did you use at checkout?")
-            return {"email": None, VERIFIED_SLOT: None}
+        if not _owned(order_number, email):
+            return {**_failed_lookup(dispatcher, tracker, order_number, email), "email": None}
         return {"email": email, VERIFIED_SLOT: verification_stamp(order_number, email)}
 
     async def extract_refund_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -20,8 +20,13 @@ YES_NO_PERSON = [{"title": "Yes, connect me", "payload": "/affirm"},
                  {"title": "No, thanks", "payload": "/deny"}]
 
 
-def offer_human(dispatcher: CollectingDispatcher, question: str) -> list[dict[str, Any]]:
-    dispatcher.utter_message(text=question, buttons=YES_NO_PERSON)
+def offer_human(dispatcher: CollectingDispatcher, question: str | None = None, *,
+                response: str | None = None) -> list[dict[str, Any]]:
+    """Ask whether to bring in a person (a question text, or a domain response that has buttons)."""
+    if response:
+        dispatcher.utter_message(response=response)
+    else:
+        dispatcher.utter_message(text=question, buttons=YES_NO_PERSON)
     return [SlotSet("pending_offer", "handover")]
 
 

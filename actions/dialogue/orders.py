@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.dialogue.conversation import utcnow
 from actions.dialogue.offers import offer_human
 from actions.orders import policy
-from actions.orders.access import VERIFIED_SLOT, verified_order
+from actions.orders.access import FAILED_LOOKUPS_SLOT, VERIFIED_SLOT, lookups_exhausted, verified_order
 from actions.store.orders import Order, SqlOrderStore
 
 # Slots that belong to one request; cleared once it's handled so the next one starts clean.
@@ -37,6 +37,8 @@ class ActionOrderRequest(Action):
         return "action_order_request"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if lookups_exhausted(tracker.get_slot(FAILED_LOOKUPS_SLOT)):
+            return _reset_request() + offer_human(dispatcher, response="utter_offer_order_help")
         store = SqlOrderStore()
         order = _checked_order(store, tracker)
         topic = tracker.get_slot("order_topic")

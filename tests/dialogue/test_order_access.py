@@ -136,3 +136,56 @@ def test_an_address_carrying_card_data_is_refused_not_stored():
         "12 Main Street, Springfield 62701, card 4111 1111 1111 1111", CollectingDispatcher(),
         _tracker(), {})
     assert raw == {"new_address": None}
+
+
+def _form_tracker(**slots: Any) -> Tracker:
+    return Tracker.from_dict({
+        "sender_id": "rest:test", "slots": {"requested_slot": "email", **slots},
+        "latest_message": {"text": "x", "intent": {"name": "inform", "confidence": 1.0},
+                           "entities": []},
+        "events": [], "paused": False, "followup_action": None,
+        "active_loop": {"name": "order_form"}, "latest_action_name": "action_listen",
+    })
+
+
+def _validate_email(email: str, **slots: Any) -> tuple[dict, list]:
+    from actions.dialogue.forms import ValidateOrderForm
+
+    dispatcher = CollectingDispatcher()
+    result = ValidateOrderForm().validate_email(email, dispatcher, _form_tracker(**slots), {})
+    return result, dispatcher.messages
+
+
+def test_an_unknown_order_and_someone_elses_get_the_same_answer(store):
+    unknown, said_unknown = _validate_email(ALEX, order_number="NW-000001")
+    theirs, said_theirs = _validate_email(ALEX, order_number="NW-730155")
+    assert unknown["email"] is None and theirs["email"] is None
+    assert [m["response"] for m in said_unknown] == [m["response"] for m in said_theirs] == [
+        "utter_order_not_found_for_email"]
+
+
+def test_the_third_wrong_pair_stops_the_lookups(store):
+    from actions.dialogue.forms import ValidateOrderForm
+
+    result, said = _validate_email(ALEX, order_number="NW-730155", failed_order_lookups=2.0)
+    assert result["failed_order_lookups"] == 3.0 and result["verified_order"] is None
+    assert [m["response"] for m in said] == ["utter_order_lookup_stopped"]
+    # even the right email no longer opens the order: the form asks nothing more ...
+    import asyncio
+    slots = asyncio.run(ValidateOrderForm().required_slots(
+        ["order_number", "email"], CollectingDispatcher(),
+        _form_tracker(order_number="NW-730155", failed_order_lookups=3.0), {}))
+    assert slots == []
+    # ... and the request action offers a person instead of the order's details
+    said, events = _run(ActionOrderRequest(), _tracker(
+        order_topic="track_order", order_number="NW-730155", email=LUC, failed_order_lookups=3.0,
+        verified_order=verification_stamp("NW-730155", LUC)))
+    assert said == "utter_offer_order_help"
+    assert {"event": "slot", "name": "pending_offer", "value": "handover"} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in events if e.get("event") == "slot"]
+
+
+def test_a_right_pair_verifies(store):
+    result, said = _validate_email(LUC, order_number="NW-730155")
+    assert result == {"email": LUC, "verified_order": verification_stamp("NW-730155", LUC)}
+    assert said == []

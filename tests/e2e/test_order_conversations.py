@@ -43,15 +43,33 @@ def test_someone_elses_order_is_not_disclosed(assistant):
     assistant.chat(user, "where is my order")
     assistant.chat(user, "NW-391877")
     reply = assistant.chat(user, ALEX)
-    assert "doesn't match order NW-391877" in reply
+    assert f"couldn't find order NW-391877 under {ALEX}" in reply
     assert "Royal Mail" not in reply and "Storm Peak" not in reply
 
 
-def test_unknown_order_is_reasked(assistant):
+def test_an_unknown_order_gets_the_same_answer_as_someone_elses(assistant):
+    """Nothing tells whether an order number exists: both are checked together with the email."""
     user = assistant.new_sender()
     assistant.chat(user, "track my package please")
     reply = assistant.chat(user, "NW-000001")
-    assert "couldn't find an order NW-000001" in reply
+    assert "email" in reply.lower() and "couldn't find" not in reply
+    reply = assistant.chat(user, ALEX)
+    assert f"couldn't find order NW-000001 under {ALEX}" in reply
+
+
+def test_order_lookups_stop_after_three_wrong_pairs_and_offer_a_person(assistant):
+    user = assistant.new_sender()
+    assistant.chat(user, "where is my order NW-391877")
+    for guess in ("alex.morgan@example.com", "priya@example.com"):
+        reply = assistant.chat(user, guess)
+        assert "couldn't find order NW-391877" in reply
+    reply = assistant.chat(user, "priya.shah@example.com.uk")
+    assert "stopped looking them up" in reply and "Shall I connect you?" in reply
+    assert "Royal Mail" not in reply
+    reply = assistant.chat(user, "no thanks")
+    reply = assistant.chat(user, "where is order NW-391877")  # the right email now: still stopped
+    reply += assistant.chat(user, "priya.shah@example.co.uk")
+    assert "Royal Mail" not in reply and "In transit" not in reply
 
 
 def test_cancellation_inside_the_window_cancels_only_after_confirmation(assistant):
