@@ -20,6 +20,7 @@ SIDE_QUESTIONS = {
     "inform": "action_answer_knowledge",
     "bot_challenge": "utter_iamabot",
     "chitchat": "utter_chitchat",
+    "ask_capabilities": "utter_capabilities",
     "out_of_scope": "utter_out_of_scope",
     "greet": "utter_greet",
     "thank": "utter_you_are_welcome",
