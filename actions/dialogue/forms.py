@@ -187,28 +187,46 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
         return {"new_address": text[:300]}
 
 
-NEVER_AN_ANSWER = {"stop", "deny", "human_handoff", "goodbye", "greet", "bot_challenge", "thank",
-                   "chitchat", "out_of_scope"}
-CONFIDENT = 0.8
+NEVER_AN_ANSWER = {"stop", "deny", "goodbye", "greet", "bot_challenge", "thank", "chitchat",
+                   "out_of_scope", "ask_capabilities"}
+CONFIDENT = 0.8  # a request the NLU is this sure of replaces the form's question
+SURE = 0.6  # a "no", "stop", "hi"... below this may well be the answer ("not my style")
+# The request a form runs for: in an answer to its own free-text question, that intent (or a
+# complaint) is still the answer ("both posted, card ending 1111" in the payment form).
+TOPIC_INTENTS = {"refund": "request_refund", "refund_status": "track_refund",
+                 "track_order": "track_order", "cancel_order": "cancel_order",
+                 "change_address": "change_shipping_address"}
 SIDE_QUESTIONS = {"ask_knowledge", "nlu_fallback", "bot_challenge", "chitchat", "out_of_scope",
-                  "greet", "thank", "stop", "goodbye"}
+                  "greet", "thank", "stop", "goodbye", "ask_capabilities"}
 NO_EMAIL = "not given"
 
 
-def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
-    """Take the latest message as the answer when the form asked for `slot` and it's not a side question.
+def _own_intents(tracker: Tracker) -> set[str]:
+    """Intents that still answer the running form's free-text question."""
+    form = tracker.active_loop.get("name")
+    if form == "payment_form":
+        return {"payment_issue", "complaint"}
+    if form == "order_form":
+        return {TOPIC_INTENTS.get(tracker.get_slot("order_topic") or "", "track_order"), "complaint"}
+    return set()
 
-    A message the NLU reads as another request is still taken as the answer unless it is a
-    question or the NLU is confident: "it's too small" may look like a knowledge question.
+
+def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """Take the latest message as the answer when the form asked for `slot`, unless it clearly
+    does something else: asks a question, asks for a person, or is another request (or a "no",
+    "stop", "hi"...) the NLU is sure of. An answer that fits the question wins over a global
+    intent: "not my style" is a return reason even if it reads a little like "no".
     """
     if not _requested(tracker, slot):
         return {}
     intent = latest_intent(tracker)
     if looks_like_question(latest_text(tracker)):
         return {}  # answered by the rules, then the form asks again
-    if is_side_question(tracker) and intent != "inform":
+    if intent == "human_handoff":
+        return {}  # a request for a person is always honoured
+    if is_side_question(tracker) and intent not in _own_intents(tracker) | {"inform"}:
         confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0
-        if intent in NEVER_AN_ANSWER or confidence >= CONFIDENT:
+        if confidence >= CONFIDENT or (intent in NEVER_AN_ANSWER and confidence >= SURE):
             return {}
     return {slot: latest_text(tracker)}
 
