@@ -38,10 +38,10 @@ def _env() -> dict[str, str]:
                 HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
 
-def _yaml_set(files: list[Path], out: Path) -> tuple[Path, int]:
-    """The messages of `files` (JSONL or Rasa YAML) as one Rasa NLU YAML file."""
-    if all(f.suffix == ".yml" for f in files) and len(files) == 1:
-        return files[0], -1
+def _yaml_set(files: list[Path], out: Path) -> Path:
+    """The messages of `files` (JSONL, or one Rasa NLU YAML file) as one Rasa NLU YAML file."""
+    if len(files) == 1 and files[0].suffix in (".yml", ".yaml"):
+        return files[0]
     by_intent: dict[str, list[str]] = defaultdict(list)
     for file in files:
         for line in file.read_text(encoding="utf-8").splitlines():
@@ -54,7 +54,7 @@ def _yaml_set(files: list[Path], out: Path) -> tuple[Path, int]:
         lines += [f"    - {' '.join(text.split())}" for text in texts]
     path = out / "evaluation.yml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, sum(len(t) for t in by_intent.values())
+    return path
 
 
 def _run(args: list[str]) -> None:
@@ -94,10 +94,11 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-nlu-"))
-    evaluation, count = _yaml_set(list(args.set), work)
+    files = [f.resolve() for f in args.set]
+    evaluation = _yaml_set(files, work)
     started = time.perf_counter()
     ours = _score(args.model, evaluation, work / "ours")
-    print(f"set: {', '.join(str(f.relative_to(ROOT)) for f in args.set)} "
+    print(f"set: {', '.join(str(f.relative_to(ROOT)) for f in files)} "
           f"({int(ours['report']['weighted avg']['support'])} messages); ours scored in "
           f"{time.perf_counter() - started:.0f} s")
     stock = None
