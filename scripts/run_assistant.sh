@@ -45,7 +45,7 @@ echo "==> starting the Rasa server on http://127.0.0.1:$RASA_PORT (log: var/logs
   --port "$RASA_PORT" --interface 127.0.0.1 --credentials credentials.yml --endpoints "$endpoints" \
   > var/logs/rasa.log 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" var/logs/rasa.log "${pids[-1]}"
+wait_for "http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" "Rasa server" var/logs/rasa.log "${pids[-1]}"
 
 echo "==> ready: REST at http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook, socket.io at http://127.0.0.1:$RASA_PORT/socket.io"
 echo "==> web chat: open http://127.0.0.1:$ACTIONS_PORT/webchat/ in a browser (the demo store page with the chat widget)"
