@@ -42,7 +42,7 @@ def build_app(security: SecurityConfig | None = None) -> Sanic:
     add_webchat_routes(app)
 
     @app.after_server_start
-    async def _warm_up(app: Sanic) -> None:  # noqa: ARG001
+    async def _warm_up(app: Sanic) -> None:
         if os.environ.get("HELPDESK_WARM_UP", "1") != "0":
             threading.Thread(target=_load_models, name="warm-up", daemon=True).start()
 
@@ -68,11 +68,11 @@ def _add_handover(app: Sanic) -> None:
     handles: list = []
 
     @app.after_server_start
-    async def _start_worker(app: Sanic) -> None:  # noqa: ARG001
+    async def _start_worker(app: Sanic) -> None:
         handles.append(start_outbox_worker())
 
     @app.before_server_stop
-    async def _stop_worker(app: Sanic) -> None:  # noqa: ARG001
+    async def _stop_worker(app: Sanic) -> None:
         for stop in handles:
             stop()
 

@@ -87,19 +87,19 @@ def add_webchat_routes(app: Sanic) -> None:
     app.static("/webchat/vendor", WEBCHAT_DIR / "vendor", name="webchat_vendor")
 
     @app.get("/", name="webchat_root")
-    async def _root(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+    async def _root(request: Request) -> response.HTTPResponse:
         return response.redirect("/webchat/")
 
     @app.get("/webchat", name="webchat_no_slash")
-    async def _no_slash(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+    async def _no_slash(request: Request) -> response.HTTPResponse:
         return response.redirect("/webchat/")
 
     @app.get("/webchat/", name="webchat_demo", strict_slashes=True)
-    async def _demo(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+    async def _demo(request: Request) -> response.HTTPResponse:
         return response.html(demo_page(), headers={"Cache-Control": "no-cache"})
 
     @app.get("/help/", name="help_index", strict_slashes=True)
-    async def _index(request: Request) -> response.HTTPResponse:  # noqa: ARG001
+    async def _index(request: Request) -> response.HTTPResponse:
         from actions.knowledge.config import KnowledgeConfig
 
         try:
@@ -111,7 +111,7 @@ def add_webchat_routes(app: Sanic) -> None:
         return response.html(page)
 
     @app.get("/help/<article_id:str>", name="help_article")
-    async def _article(request: Request, article_id: str) -> response.HTTPResponse:  # noqa: ARG001
+    async def _article(request: Request, article_id: str) -> response.HTTPResponse:
         from actions.knowledge.config import KnowledgeConfig
 
         page = article_page(article_id, KnowledgeConfig.from_env().knowledge_dir)

@@ -138,7 +138,7 @@ class TelegramChannel(TelegramInput):
             return False
         try:
             done = await self.get_output_channel().register_webhook(self.webhook_url, self.secret_token)
-        except Exception as error:  # a wrong token or URL must not stop the other channels
+        except Exception as error:  # noqa: BLE001 - a wrong token or URL must not stop the other channels
             logger.error("Telegram setWebhook for %s failed: %s", self.webhook_url, error)
             return False
         logger.info("Telegram webhook registered: %s", self.webhook_url)
@@ -175,7 +175,7 @@ class TelegramChannel(TelegramInput):
             if callback_id:
                 try:
                     await out.answer_callback_query(callback_id)
-                except Exception:  # only stops the button's spinner; never block the answer
+                except Exception:  # noqa: BLE001 - only stops the button's spinner; never block the answer
                     logger.warning("answerCallbackQuery failed", exc_info=True)
             await on_new_message(UserMessage(text, out, str(chat_id), input_channel=self.name(),
                                              metadata=metadata))
@@ -215,7 +215,7 @@ class TelegramChannel(TelegramInput):
                 return response.text(f"invalid or missing {SECRET_HEADER}", status=HTTPStatus.UNAUTHORIZED)
             try:
                 update = request.json
-            except Exception:
+            except Exception:  # noqa: BLE001 - a body that is not JSON is a bad update (400)
                 update = None
             if not isinstance(update, dict):
                 return response.text("bad update", status=HTTPStatus.BAD_REQUEST)

@@ -23,13 +23,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from actions.knowledge.answer import compose_extractive  # noqa: E402
-from actions.knowledge.config import KnowledgeConfig  # noqa: E402
-from actions.knowledge.embedding import get_embedder  # noqa: E402
-from actions.knowledge.index import close_client, get_client  # noqa: E402
-from actions.knowledge.ingest import ingest  # noqa: E402
-from actions.knowledge.passages import Passage  # noqa: E402
-from actions.knowledge.retrieval import Retriever  # noqa: E402
+from actions.knowledge.answer import compose_extractive
+from actions.knowledge.config import KnowledgeConfig
+from actions.knowledge.embedding import get_embedder
+from actions.knowledge.index import close_client, get_client
+from actions.knowledge.ingest import ingest
+from actions.knowledge.passages import Passage
+from actions.knowledge.retrieval import Retriever
 
 EVAL_DIR = REPO_ROOT / "tests" / "eval"
 QUESTION_SETS = {
@@ -79,7 +79,7 @@ class MethodResult:
         }
 
 
-def _share(items: list[Outcome], predicate) -> float:  # noqa: ANN001
+def _share(items: list[Outcome], predicate) -> float:
     return sum(1 for o in items if predicate(o)) / len(items) if items else float("nan")
 
 

@@ -47,12 +47,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions.knowledge.passages import Passage  # noqa: E402
-from actions.llm.config import DEFAULT_CONTEXT_SIZE, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE  # noqa: E402
-from actions.llm.grounded import generate_grounded_answer, grounded_answer_schema  # noqa: E402
-from actions.llm.json_grammar import schema_to_gbnf  # noqa: E402
-from actions.llm.llama_cpp_client import LlamaCppClient  # noqa: E402
-from actions.llm.prompts import grounded_messages  # noqa: E402
+from actions.knowledge.passages import Passage
+from actions.llm.config import DEFAULT_CONTEXT_SIZE, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
+from actions.llm.grounded import generate_grounded_answer, grounded_answer_schema
+from actions.llm.json_grammar import schema_to_gbnf
+from actions.llm.llama_cpp_client import LlamaCppClient
+from actions.llm.prompts import grounded_messages
 
 PASSAGES = [
     Passage(id="return-policy#how-long-you-have", article_id="return-policy", title="Return policy",

@@ -153,7 +153,7 @@ class Delivery:
                      on_rejected=self.on_rejected)
 
     def on_rejected(self, message: OutboxMessage,
-                     error: DeliveryError | None) -> Callable[[Session], None] | None:  # noqa: ARG002
+                     error: DeliveryError | None) -> Callable[[Session], None] | None:
         if message.kind != "create_ticket":
             return None
 

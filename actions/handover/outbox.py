@@ -434,7 +434,7 @@ def _deliver_one(outbox: Outbox, deliver: Deliver, message: OutboxMessage, *, po
             health.pause(message.target, delay)
             _defer(outbox, message, attempts, str(exc), delay, report)
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded and retried
             error = clean_text(f"{UNEXPECTED_PREFIX}{type(exc).__name__}: {exc}")[:500]
             if isinstance(exc, TRANSIENT_EXCEPTIONS):
                 logger.warning("message %s: %s; stays pending", message.id, error)

@@ -159,7 +159,7 @@ def summarize(
     except concurrent.futures.TimeoutError:
         logger.warning("handover summariser took longer than %.1fs; using the rule-based summary", timeout)
         return rules, "rules"
-    except Exception:
+    except Exception:  # noqa: BLE001 - a failing summariser falls back to the rule-based summary
         logger.warning("handover summariser failed; using the rule-based summary", exc_info=True)
         return rules, "rules"
     if not isinstance(proposed, HandoverSummary):

@@ -37,7 +37,7 @@ class Embedder:
         self._vocabulary: frozenset[str] | None = None
 
     @property
-    def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily
+    def model(self):
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -104,7 +104,7 @@ class Embedder:
         with self._cache_lock:
             self._cache.clear()
 
-    def _load(self):  # noqa: ANN202
+    def _load(self):
         _check_model_dir(self.model_path)
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"

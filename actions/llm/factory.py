@@ -67,7 +67,7 @@ def warm_up_llm() -> bool:
         return False
     try:
         return llm.warm_up()
-    except Exception:  # noqa: BLE001 - warm-up must not take the server down
+    except Exception:
         logger.exception("LLM warm-up failed")
         return False
 

@@ -24,7 +24,8 @@ _SPEAKERS = {"bot": "assistant", "assistant": "assistant", "agent": "agent"}
 _FENCE_LEAK_RE = re.compile(r"</?\s*(?:" + "|".join(FENCE_TAGS) + r")\b", re.IGNORECASE)
 
 
-def handover_schema(categories: Sequence[str] = CATEGORIES, *, max_summary_chars: int = MAX_SUMMARY_CHARS) -> dict[str, Any]:
+def handover_schema(categories: Sequence[str] = CATEGORIES, *,
+                    max_summary_chars: int = MAX_SUMMARY_CHARS) -> dict[str, Any]:
     """The JSON schema of a summary: category and priority are enums."""
     return {
         "type": "object",

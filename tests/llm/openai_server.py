@@ -45,7 +45,8 @@ class FakeOpenAIServer:
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
             return "messages missing"
         for message in body["messages"]:
-            if message.get("role") not in ("system", "user", "assistant") or not isinstance(message.get("content"), str):
+            if (message.get("role") not in ("system", "user", "assistant")
+                    or not isinstance(message.get("content"), str)):
                 return f"bad message {message!r}"
         response_format = body.get("response_format") or {}
         if response_format.get("type") != "json_schema" or "schema" not in response_format.get("json_schema", {}):
@@ -60,10 +61,10 @@ def start_server(server_state: FakeOpenAIServer) -> tuple[ThreadingHTTPServer, t
         def log_message(self, *args: Any) -> None:  # keep test output quiet
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._send(200, json.dumps({"data": [{"id": "tiny"}]}))
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             try:
                 body = json.loads(self.rfile.read(length))

@@ -1,7 +1,7 @@
 """Handover recovery after a Zendesk outage: capped back-off, the backlog drained at once when
 Zendesk is back, and a reference for every customer who handed over during the outage."""
 
-# ruff: noqa: F811  (the handover fixtures are imported by name and used as arguments)
+
 from __future__ import annotations
 
 import re

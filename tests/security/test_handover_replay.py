@@ -2,7 +2,7 @@
 changed or removed must not reach the chat twice, after a restart, or through a second action
 server sharing the database."""
 
-# ruff: noqa: F811  (the handover fixtures are imported by name and used as arguments)
+
 from __future__ import annotations
 
 import json

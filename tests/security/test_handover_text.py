@@ -5,7 +5,7 @@ cleaned where text enters the handover: the transcript, relayed customer message
 replies from the webhook and the CLI.
 """
 
-# ruff: noqa: F811  (the handover fixtures are imported by name and used as arguments)
+
 from __future__ import annotations
 
 import json
