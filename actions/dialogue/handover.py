@@ -63,6 +63,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
         order_number=tracker.get_slot("order_number"),
         ticket_number=tracker.get_slot("ticket_number"),
         requester_email=tracker.get_slot("email"),
+        language=tracker.get_slot("customer_language"),
         transcript=transcript(tracker),
         facts=facts,
     )

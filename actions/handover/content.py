@@ -61,6 +61,7 @@ def clean_request(request: HandoverRequest) -> HandoverRequest:
         ticket_number=text(request.ticket_number),
         requester_name=text(request.requester_name),
         requester_email=text(request.requester_email),
+        language=request.language if re.fullmatch(r"[a-z]{2,3}", request.language or "") else None,
         transcript=tuple((clean_text(s), clean_text(t)) for s, t in request.transcript),
         facts=clean_value(dict(request.facts)),
     )
@@ -90,7 +91,8 @@ def tag(value: str | None) -> str | None:
 def ticket_tags(request: HandoverRequest, handover_id: str | None = None) -> tuple[str, ...]:
     tags: list[str] = []
     reference = reference_tag(handover_id) if handover_id else None
-    for value in ("chatbot", request.channel, request.intent, request.reason, reference):
+    language = f"language_{request.language}" if request.language else None
+    for value in ("chatbot", request.channel, request.intent, request.reason, reference, language):
         cleaned = tag(value)
         if cleaned and cleaned not in tags:
             tags.append(cleaned)
@@ -145,6 +147,9 @@ def build_ticket(
     lines.append(f"Earlier ticket: {request.ticket_number or 'none mentioned'}")
     lines.append(f"Category: {summary.category}")
     lines.append(f"Channel: {request.channel}")
+    if request.language:
+        lines.append(f"Language: {request.language} (the customer wrote in it; the assistant "
+                     "works in English)")
     lines.append(f"Conversation id: {request.conversation_id}")
     lines.append(f"Chat reference: {handover_reference(handover_id)} (what the customer was told to quote)")
     who = request.requester_name or "unknown name"

@@ -75,6 +75,7 @@ class HandoverRequest:
     ticket_number: str | None = None  # an earlier CS-1234567 the customer mentioned
     requester_name: str | None = None
     requester_email: str | None = None
+    language: str | None = None  # ISO 639-1 code when the customer wrote in another language
     transcript: Sequence[tuple[str, str]] = ()  # (speaker, text), oldest first
     facts: Mapping[str, Any] = field(default_factory=dict)
 
