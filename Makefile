@@ -67,6 +67,7 @@ bench: bench-nlu bench-knowledge bench-llm
 
 bench-nlu: install
 	$(PY) scripts/bench_nlu.py
+	.venv/rasa/bin/python scripts/bench_understanding.py
 
 bench-knowledge: install
 	$(PY) scripts/bench_knowledge.py

@@ -1,7 +1,8 @@
 """What the channels need from domain.yml, read once at start-up.
 
-- the two replies the channels send themselves (`utter_message_too_long`,
-  `utter_assistant_unavailable`), so their wording stays in domain.yml;
+- the replies the channels send themselves (`utter_message_too_long`,
+  `utter_assistant_unavailable`, and the two about a second request in one message), so their
+  wording stays in domain.yml;
 - the intents, and the button payloads we send (the only slash commands allowed to carry
   entities). Payload braces are doubled in domain.yml (`{{ }}`) because Rasa fills `{slot}`
   placeholders; they are sent with single braces, so that is what we compare against.
@@ -19,6 +20,8 @@ import yaml
 DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
 TOO_LONG = "utter_message_too_long"
 UNAVAILABLE = "utter_assistant_unavailable"
+QUEUED = "utter_other_request_queued"
+NEXT = "utter_other_request_next"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class DomainRules:
 
     too_long: str
     unavailable: str
+    queued: str  # a second request in one message waits for the first one's flow
+    next: str  # ... and its turn has come
     intents: frozenset[str]
     button_payloads: frozenset[str]
 
@@ -69,6 +74,8 @@ def load_rules(path: Path = DOMAIN) -> DomainRules:
     return DomainRules(
         too_long=_first_text(responses, TOO_LONG),
         unavailable=_first_text(responses, UNAVAILABLE),
+        queued=_first_text(responses, QUEUED),
+        next=_first_text(responses, NEXT),
         intents=_intent_names(domain.get("intents") or []),
         button_payloads=_button_payloads(responses),
     )

@@ -24,6 +24,8 @@ SIDE_QUESTIONS = {
     "out_of_scope": "utter_out_of_scope",
     "greet": "utter_greet",
     "thank": "utter_you_are_welcome",
+    # not in English: an answer to a free-text question, or the English-only note
+    "other_language": "action_other_language_in_form",
 }
 
 # intent -> the response after the form is stopped

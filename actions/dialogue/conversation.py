@@ -13,7 +13,7 @@ INTERRUPTING_INTENTS = frozenset({
     "ask_knowledge", "nlu_fallback", "bot_challenge", "chitchat", "out_of_scope", "greet", "thank",
     "stop", "deny", "goodbye", "human_handoff", "complaint", "request_refund", "track_refund",
     "track_order", "cancel_order", "change_shipping_address", "login_problem", "payment_issue",
-    "check_ticket_status", "delete_account", "not_helpful", "ask_capabilities",
+    "check_ticket_status", "delete_account", "not_helpful", "ask_capabilities", "other_language",
 })
 # Intents that ask for something: the last of these is what a handover is about.
 REQUEST_INTENTS = frozenset({

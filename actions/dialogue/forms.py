@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,7 +18,8 @@ from actions.orders.access import (
     lookups_exhausted,
     verification_stamp,
 )
-from actions.orders.identifiers import parse_email, parse_order_number, parse_ticket_number
+from actions.orders.identifiers import ORDER_NUMBER_RE, parse_email, parse_order_number, parse_ticket_number
+from actions.orders.reasons import gives_a_reason
 from actions.store.orders import SqlOrderStore
 
 TOPIC_SLOTS = {"refund": "refund_reason", "change_address": "new_address"}
@@ -45,6 +46,15 @@ def _requested(tracker: Tracker, slot: str) -> bool:
 
 
 def _activating(tracker: Tracker, form: str) -> bool:
+    """True while `form` starts on the latest message (which may already hold its answers).
+
+    Rasa runs the validation right after the form's `active_loop` event, so "not active yet" is
+    not enough: the form became active since the customer's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return True
     return tracker.active_loop.get("name") != form
 
 
@@ -96,6 +106,19 @@ def _failed_lookup(dispatcher: CollectingDispatcher, tracker: Tracker, order_num
         dispatcher.utter_message(response="utter_order_not_found_for_email",
                                  order_number=order_number, email=email)
     return {FAILED_LOOKUPS_SLOT: float(failures), VERIFIED_SLOT: None}
+
+
+class ActionAskOrderNumber(Action):
+    """The order form's question, unless a loose number is waiting for its yes/no (then the
+    "do you mean order NW-...?" just asked is the question)."""
+
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if not tracker.get_slot("order_number_candidate"):
+            dispatcher.utter_message(response="utter_ask_order_number")
+        return []
 
 
 class ValidateOrderForm(EmailSlot, FormValidationAction):
@@ -156,7 +179,9 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
                        domain: DomainDict) -> dict[str, Any]:
         email = _check_email(value, dispatcher)
         order_number = tracker.get_slot("order_number")
-        if email is None or not order_number:
+        if email is None or not ORDER_NUMBER_RE.match(str(order_number or "")):
+            # no order number yet, or one still to be checked (validate_order_number then
+            # checks it against this email)
             return {"email": email, VERIFIED_SLOT: None}
         if not _owned(order_number, email):
             return {**_failed_lookup(dispatcher, tracker, order_number, email), "email": None}
@@ -164,6 +189,13 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
 
     async def extract_refund_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
+        text = latest_text(tracker)
+        if (not tracker.get_slot("refund_reason") and latest_intent(tracker) == "request_refund"
+                and gives_a_reason(text)):
+            return {"refund_reason": text}  # "return NW-482913, too small": not asked again
+        if (_requested(tracker, "refund_reason") and gives_a_reason(text)
+                and latest_intent(tracker) != "human_handoff" and not looks_like_question(text)):
+            return {"refund_reason": text}  # "not my style" is a reason, however "no"-like
         return _free_text_answer(tracker, "refund_reason")
 
     def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -201,6 +233,9 @@ SIDE_QUESTIONS = {"ask_knowledge", "nlu_fallback", "bot_challenge", "chitchat", 
 NO_EMAIL = "not given"
 
 
+FREE_TEXT_SLOTS = frozenset({"refund_reason", "new_address", "payment_details"})
+
+
 def _own_intents(tracker: Tracker) -> set[str]:
     """Intents that still answer the running form's free-text question."""
     form = tracker.active_loop.get("name")
@@ -224,6 +259,8 @@ def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
         return {}  # answered by the rules, then the form asks again
     if intent == "human_handoff":
         return {}  # a request for a person is always honoured
+    if intent == "other_language":
+        return {slot: latest_text(tracker)}  # "Hauptstraße 23, Berlin": the team reads it as is
     if is_side_question(tracker) and intent not in _own_intents(tracker) | {"inform"}:
         confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0
         if confidence >= CONFIDENT or (intent in NEVER_AN_ANSWER and confidence >= SURE):

@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dialogue.conversation import latest_text, looks_like_question
+from actions.dialogue.conversation import last_request_intent, latest_text, looks_like_question
+from actions.dialogue.forms import FREE_TEXT_SLOTS
 from actions.dialogue.safety import PII_WARNING, shares_secrets
 from actions.orders.access import VERIFIED_SLOT
 
@@ -39,6 +40,31 @@ class ActionOfferHuman(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         return offer_human(dispatcher, "Sorry that didn't help. Would you like me to connect you "
                                        "with a person from our support team?")
+
+
+class ActionOtherLanguage(Action):
+    """A message not in English: say we work in English (in their language where we can), and
+    offer a person. `customer_language` holds the language's code for the ticket."""
+
+    def name(self) -> str:
+        return "action_other_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        dispatcher.utter_message(response="utter_english_only")
+        return offer_human(dispatcher, response="utter_offer_person_language")
+
+
+class ActionOtherLanguageInForm(Action):
+    """Not in English while a form asks something: an answer to a free-text question (an
+    address, a reason) is taken as it is; anything else gets the English-only note."""
+
+    def name(self) -> str:
+        return "action_other_language_in_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if tracker.get_slot("requested_slot") not in FREE_TEXT_SLOTS:
+            dispatcher.utter_message(response="utter_english_only")
+        return []
 
 
 class ActionComplaint(Action):
@@ -90,8 +116,25 @@ def asks_a_question(text: str, entities: list[dict[str, Any]]) -> bool:
     return len(re.findall(r"[^\W\d_]{2,}", text)) >= MIN_WORDS_FOR_A_QUESTION
 
 
+# What a bare order or ticket number continues: the topic of the customer's last request.
+NUMBER_FOLLOWS = {"ticket_number": ({"check_ticket_status"}, "ticket_form"),
+                  "order_number": ({"track_order", "track_refund", "request_refund", "cancel_order",
+                                    "change_shipping_address"}, "order_form")}
+
+
+def continued_form(tracker: Tracker) -> str | None:
+    """The form a bare number continues ("CS-2048818" after a ticket check), if any."""
+    entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
+    topic = last_request_intent(tracker)
+    for entity, (topics, form) in NUMBER_FOLLOWS.items():
+        if entity in entities and topic in topics:
+            return form
+    return None
+
+
 class ActionWhatNext(Action):
-    """Details given with no request running: ask what to do with them, unless the message is a
+    """Details given with no request running: a number that continues the last request's topic
+    runs it again for that number; otherwise ask what to do with them, unless the message is a
     question the help center answers ("charged $7.99 three days ago, can I get that back?")."""
 
     def name(self) -> str:
@@ -103,6 +146,9 @@ class ActionWhatNext(Action):
         text = latest_text(tracker)
         if shares_secrets(text):
             dispatcher.utter_message(text=PII_WARNING)
+        form = continued_form(tracker)
+        if form and not shares_secrets(text):
+            return [FollowupAction(form)]
         if asks_a_question(text, (tracker.latest_message or {}).get("entities") or []):
             result = await answer_latest_message(tracker)
             if result.found:

@@ -48,6 +48,10 @@ class ActionOrderRequest(Action):
         now = utcnow()
         events = _reset_request()
         if topic == "refund":
+            reason = tracker.get_slot("refund_reason")
+            if reason:  # what the customer said, so they see it was taken, not asked again
+                dispatcher.utter_message(response="utter_refund_reason_noted",
+                                         refund_reason=" ".join(str(reason).split())[:160])
             decision = policy.refund_eligibility(order, now)
             dispatcher.utter_message(text=decision.message)
             if decision.needs_person:
