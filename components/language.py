@@ -55,7 +55,7 @@ class VotingIdentifier:
         self.langid_alone, self.fasttext_alone, self.together = langid_alone, fasttext_alone, together
         self._langid = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self._langid.set_languages([code for code in LANGUAGES if code in self._langid.labels])
-        self._fasttext = LangDetector(LangDetectConfig(model="lite"))
+        self._fasttext = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
     def identify(self, text: str) -> str | None:
         """The language `text` is confidently written in, or None (English, or not sure)."""
