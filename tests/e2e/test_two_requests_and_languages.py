@@ -137,3 +137,11 @@ def test_an_address_abroad_inside_the_address_form_is_the_answer(assistant):
     reply = assistant.chat(user, "Hauptstraße 23, 10827 Berlin, Deutschland")
     assert "only help in English" not in reply
     assert "email" in reply.lower()
+
+
+def test_a_price_match_question_is_answered_not_sent_into_the_return_form(assistant):
+    user = assistant.new_sender()
+    said = assistant.chat(user, "I saw the same boots cheaper on another site last week, do you price match?")
+    assert "order number" not in said.lower()
+    assert "price" in said.lower()
+    assert assistant.tracker(user).get("active_loop", {}).get("name") in (None, "")
