@@ -3,8 +3,10 @@
 - `/webchat/widget.js` and `/webchat/vendor/`: the widget and its vendored socket.io client.
 - `/webchat/`: the Northwind demo page embedding the widget (`/` redirects there). The embed
   points the browser at WEBCHAT_RASA_URL, else RASA_URL, else http://127.0.0.1:5005.
-- `/help/<article id>`: a help-center article as plain HTML, so the demo's source links open
-  (set HELP_CENTER_URL to your real help center in production); `/help/` lists the articles.
+- `/help/<article id>`: a help-center article rendered from its Markdown (headings, lists,
+  tables, links; raw HTML in an article is shown as text, and `javascript:` links are dropped),
+  so the demo's source links open (set HELP_CENTER_URL to your real help center in
+  production); `/help/` lists the articles.
 
 All of these are public (see `actions.security.access`).
 """
@@ -27,7 +29,7 @@ ARTICLE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · Northwind Outfitters help</title>
 <style>body{{margin:0 auto;max-width:760px;padding:24px;font:16px/1.55 system-ui,sans-serif;color:#1d2a22}}
-article{{white-space:pre-wrap}}</style></head>
+table{{border-collapse:collapse}}th,td{{border:1px solid #c9d3cc;padding:4px 10px;text-align:left}}</style></head>
 <body><p><a href="/webchat/">Northwind Outfitters</a> · Help center</p><h1>{title}</h1>
 <article>{body}</article></body></html>
 """
@@ -52,7 +54,14 @@ def article_page(article_id: str, knowledge_dir: Path) -> str | None:
     if article is None:
         return None
     body = article.body.split("\n", 1)[1] if article.body.startswith("# ") else article.body
-    return ARTICLE_PAGE.format(title=html.escape(article.title), body=html.escape(body.strip()))
+    return ARTICLE_PAGE.format(title=html.escape(article.title), body=render_markdown(body.strip()))
+
+
+def render_markdown(text: str) -> str:
+    """Markdown as safe HTML: CommonMark plus tables, raw HTML escaped, unsafe links dropped."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
 INDEX_PAGE = """<!doctype html>

@@ -228,3 +228,20 @@ def test_webchat_origins_are_validated() -> None:
 def test_json_error_bodies_are_one_line(server: Server) -> None:
     response = requests.get(f"{server.url}/nope", timeout=10)
     assert json.loads(response.text) == {"error": "not found"}
+
+
+def test_help_articles_are_rendered_and_their_markup_cannot_run(tmp_path) -> None:
+    from actions.webchat import article_page
+
+    (tmp_path / "evil.md").write_text(
+        "---\nid: evil\ntitle: Evil <b>title</b>\n---\n# Evil\n\n## Hours\n\n"
+        "| Day | Hours |\n|---|---|\n| Mon | 9-5 |\n\n- **bold** item\n\n"
+        "<script>alert(1)</script>\n\n[click](javascript:alert(1)) <img src=x onerror=alert(2)>\n",
+        encoding="utf-8")
+    page = article_page("evil", tmp_path)
+    assert page is not None
+    assert "<table>" in page and "<td>Mon</td>" in page and "<strong>bold</strong>" in page
+    assert "<script>" not in page and "<img" not in page  # shown as text, never as markup
+    assert 'href="javascript:' not in page
+    assert "Evil &lt;b&gt;title&lt;/b&gt;" in page
+    assert "**" not in page and "|---|" not in page
