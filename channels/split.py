@@ -50,6 +50,9 @@ _JOIN = re.compile(
 _IDENTIFIER = re.compile(r"\b(?:NW|CS)[-\s_]?\d{6,7}\b|[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}",
                          re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_LEADING_JOIN = re.compile(r"^\s*(?:(?:oh\s+)?and\s+also|also|btw|by\s+the\s+way|plus|oh\s+and|and|"
+                           r"then|one\s+more\s+thing|another\s+thing|separately)\b[,:]?\s*",
+                           re.IGNORECASE)
 _SLASH_COMMAND = re.compile(r"(?:^|\s)/[A-Za-z_]")
 
 Parse = Callable[[str], Awaitable[dict[str, Any]]]
@@ -67,6 +70,7 @@ def segments(text: str) -> list[str]:
     """The pieces of `text` that could each be one request, in order (at most MAX_SEGMENTS)."""
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text.strip()):
+        sentence = _LEADING_JOIN.sub("", sentence)  # "Also, do you ..." -> "do you ..."
         pieces += [p.strip(" ,;") for p in _JOIN.split(sentence) if p and p.strip(" ,;")]
     merged: list[str] = []
     for piece in pieces:  # a short piece joins the one before it (or the next, at the start)

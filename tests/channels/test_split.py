@@ -11,13 +11,13 @@ from channels.split import segments
 
 @pytest.mark.parametrize("text, expected", [
     ("Where is my order NW-482913? Also, do you accept PayPal?",
-     ["Where is my order NW-482913?", "Also, do you accept PayPal?"]),  # sentence first
+     ["Where is my order NW-482913?", "do you accept PayPal?"]),
     ("pls cancel NW-119845, and what sizes do the boots come in",
      ["pls cancel NW-119845", "what sizes do the boots come in"]),
     ("i cant log in btw how long do refunds take", ["i cant log in", "how long do refunds take"]),
     ("cancel the tent and the sleeping bag on NW-310442",
      ["cancel the tent and the sleeping bag on NW-310442"]),  # two objects: one piece
-    ("human please. and cancel NW-662380", ["human please.", "and cancel NW-662380"]),
+    ("human please. and cancel NW-662380", ["human please.", "cancel NW-662380"]),
     ("thanks", ["thanks"]),
 ])
 def test_pieces(text, expected):
