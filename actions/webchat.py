@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import html
 import os
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -57,11 +59,16 @@ def article_page(article_id: str, knowledge_dir: Path) -> str | None:
     return ARTICLE_PAGE.format(title=html.escape(article.title), body=render_markdown(body.strip()))
 
 
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt  # only when a help page is first shown
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
 def render_markdown(text: str) -> str:
     """Markdown as safe HTML: CommonMark plus tables, raw HTML escaped, unsafe links dropped."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return _markdown().render(text)
 
 
 INDEX_PAGE = """<!doctype html>

@@ -73,10 +73,8 @@ def segments(text: str) -> list[str]:
         sentence = _LEADING_JOIN.sub("", sentence)  # "Also, do you ..." -> "do you ..."
         pieces += [p.strip(" ,;") for p in _JOIN.split(sentence) if p and p.strip(" ,;")]
     merged: list[str] = []
-    for piece in pieces:  # a short piece joins the one before it (or the next, at the start)
-        if merged and len(_WORD.findall(piece)) < MIN_WORDS:
-            merged[-1] = f"{merged[-1]} {piece}"
-        elif merged and len(_WORD.findall(merged[-1])) < MIN_WORDS:
+    for piece in pieces:  # a short piece, or one after a short piece, joins the one before
+        if merged and min(len(_WORD.findall(piece)), len(_WORD.findall(merged[-1]))) < MIN_WORDS:
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -193,10 +194,7 @@ class ValidateOrderForm(EmailSlot, FormValidationAction):
         if (not tracker.get_slot("refund_reason") and latest_intent(tracker) == "request_refund"
                 and gives_a_reason(text)):
             return {"refund_reason": text}  # "return NW-482913, too small": not asked again
-        if (_requested(tracker, "refund_reason") and gives_a_reason(text)
-                and latest_intent(tracker) != "human_handoff" and not looks_like_question(text)):
-            return {"refund_reason": text}  # "not my style" is a reason, however "no"-like
-        return _free_text_answer(tracker, "refund_reason")
+        return _free_text_answer(tracker, "refund_reason", fits=gives_a_reason)
 
     def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
@@ -246,11 +244,13 @@ def _own_intents(tracker: Tracker) -> set[str]:
     return set()
 
 
-def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+def _free_text_answer(tracker: Tracker, slot: str,
+                      fits: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """Take the latest message as the answer when the form asked for `slot`, unless it clearly
     does something else: asks a question, asks for a person, or is another request (or a "no",
     "stop", "hi"...) the NLU is sure of. An answer that fits the question wins over a global
-    intent: "not my style" is a return reason even if it reads a little like "no".
+    intent: "not my style" is a return reason even if it reads a little like "no". `fits`, when
+    given, recognises such an answer whatever the NLU made of it.
     """
     if not _requested(tracker, slot):
         return {}
@@ -261,6 +261,8 @@ def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
         return {}  # a request for a person is always honoured
     if intent == "other_language":
         return {slot: latest_text(tracker)}  # "Hauptstraße 23, Berlin": the team reads it as is
+    if fits is not None and fits(latest_text(tracker)):
+        return {slot: latest_text(tracker)}
     if is_side_question(tracker) and intent not in _own_intents(tracker) | {"inform"}:
         confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0
         if confidence >= CONFIDENT or (intent in NEVER_AN_ANSWER and confidence >= SURE):

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.dialogue.conversation import last_request_intent, latest_text, looks_like_question
-from actions.dialogue.forms import FREE_TEXT_SLOTS
+from actions.dialogue.forms import FREE_TEXT_SLOTS, TOPIC_INTENTS
 from actions.dialogue.safety import PII_WARNING, shares_secrets
 from actions.orders.access import VERIFIED_SLOT
 
@@ -118,8 +118,7 @@ def asks_a_question(text: str, entities: list[dict[str, Any]]) -> bool:
 
 # What a bare order or ticket number continues: the topic of the customer's last request.
 NUMBER_FOLLOWS = {"ticket_number": ({"check_ticket_status"}, "ticket_form"),
-                  "order_number": ({"track_order", "track_refund", "request_refund", "cancel_order",
-                                    "change_shipping_address"}, "order_form")}
+                  "order_number": (set(TOPIC_INTENTS.values()), "order_form")}
 
 
 def continued_form(tracker: Tracker) -> str | None:
