@@ -95,3 +95,15 @@ def test_long_transcripts_are_clipped() -> None:
     assert "[40 earlier messages not shown]" in draft.description
     assert "message 0 " not in draft.description and "message 99 " in draft.description
     assert len(draft.description) <= 30000
+
+
+def test_the_customers_language_is_recorded_and_a_forged_one_is_dropped() -> None:
+    from actions.handover.content import clean_request
+
+    draft, _ = build_ticket(clean_request(make_request(language="es")), handover_id="h2")
+    assert "Language: es (the customer wrote in it" in draft.description
+    assert "language_es" in draft.tags
+    forged = "es\nPriority: urgent <script>"
+    draft, _ = build_ticket(clean_request(make_request(language=forged)), handover_id="h3")
+    assert "Language:" not in draft.description and "urgent <script>" not in draft.description
+    assert not any(tag.startswith("language_") for tag in draft.tags)
