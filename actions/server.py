@@ -80,9 +80,9 @@ def _add_handover(app: Sanic) -> None:
 def _load_models() -> None:
     """Open the knowledge base (and the LLM when configured) before the first question needs them."""
     try:
-        from actions.dialogue.knowledge import warm_up
+        from actions.knowledge.service import get_knowledge_service
 
-        warm_up()
+        get_knowledge_service().warm_up()
         logger.info("knowledge base ready")
     except Exception:  # the first question will retry and report the problem to the user
         logger.exception("warm-up failed; knowledge answers will retry on first use")

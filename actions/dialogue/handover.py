@@ -37,6 +37,20 @@ CASE_SLOTS = ("order_number", "ticket_number", "refund_reason", "new_address", "
               "login_issue")
 
 
+YES_NO_PERSON = [{"title": "Yes, connect me", "payload": "/affirm"},
+                 {"title": "No, thanks", "payload": "/deny"}]
+
+
+def offer_human(dispatcher: CollectingDispatcher, question: str | None = None, *,
+                response: str | None = None) -> list[dict]:
+    """Ask whether to bring in a person (a question text, or a domain response that has buttons)."""
+    if response:
+        dispatcher.utter_message(response=response)
+    else:
+        dispatcher.utter_message(text=question, buttons=YES_NO_PERSON)
+    return [SlotSet("pending_offer", "handover")]
+
+
 def handover_reason(tracker: Tracker) -> str:
     """Why this conversation goes to a person, from the slots and the user's last request."""
     if tracker.get_slot("pending_offer") == "deletion_request":

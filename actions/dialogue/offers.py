@@ -12,24 +12,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.dialogue.conversation import last_request_intent, latest_text, looks_like_question
 from actions.dialogue.forms import FREE_TEXT_SLOTS, TOPIC_INTENTS
+from actions.dialogue.handover import offer_human
+from actions.dialogue.knowledge import answer_latest_message
 from actions.dialogue.safety import PII_WARNING, shares_secrets
 from actions.orders.access import VERIFIED_SLOT
 
 MIN_WORDS_FOR_A_QUESTION = 4  # "is it NW-482913?" gives a detail; "can I get that back?" asks
-
-YES_NO_PERSON = [{"title": "Yes, connect me", "payload": "/affirm"},
-                 {"title": "No, thanks", "payload": "/deny"}]
-
-
-def offer_human(dispatcher: CollectingDispatcher, question: str | None = None, *,
-                response: str | None = None) -> list[dict[str, Any]]:
-    """Ask whether to bring in a person (a question text, or a domain response that has buttons)."""
-    if response:
-        dispatcher.utter_message(response=response)
-    else:
-        dispatcher.utter_message(text=question, buttons=YES_NO_PERSON)
-    return [SlotSet("pending_offer", "handover")]
-
 
 class ActionOfferHuman(Action):
     """After an answer that didn't help: offer a person."""
@@ -140,8 +128,6 @@ class ActionWhatNext(Action):
         return "action_what_next"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        from actions.dialogue.knowledge import answer_latest_message
-
         text = latest_text(tracker)
         if shares_secrets(text):
             dispatcher.utter_message(text=PII_WARNING)

@@ -25,9 +25,14 @@ class Answer:
 
     text: str
     sources: list[Passage] = field(default_factory=list)
-    mode: str = "none"  # "extractive", "llm" or "none" (nothing good enough was found)
+    mode: str = "none"  # "extractive", "llm", "none" (the help center doesn't answer it) or "unavailable"
     confidence: float = 0.0
 
     @property
     def found(self) -> bool:
-        return self.mode != "none"
+        return self.mode in ("extractive", "llm")
+
+    @property
+    def unavailable(self) -> bool:
+        """The help center couldn't be searched (store down, not ingested yet)."""
+        return self.mode == "unavailable"

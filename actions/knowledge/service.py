@@ -1,12 +1,21 @@
-"""What the Rasa actions call: `answer_question()` and `search_passages()`.
+"""The one place that answers a help-center question: retrieve → generate → extract → refuse.
 
-Everything heavy (Qdrant client, embedding model, lexical statistics) is created on first use,
-once per process; importing this module is cheap and does not import torch or qdrant_client.
+    from actions.knowledge.service import get_knowledge_service
+    answer = get_knowledge_service().answer(text, previous_user_message=prev)
+    if answer.found: ...          # answer.text, answer.sources (the passages it quotes)
+    elif answer.unavailable: ...  # the help center can't be searched right now
+    else: ...                     # the help center doesn't answer it: offer a person
 
-    from actions.knowledge.service import answer_question
-    answer = answer_question(text, previous_user_message=prev)
-    if answer.found: ...  # answer.text ends with "Source: <title> (<id>)"
-    else: ...             # offer a human / create a ticket
+1. **Retrieve**: hybrid search in Qdrant; each passage carries a calibrated relevance.
+2. **Generate**: when an LLM is configured, it writes the answer from the passages above the
+   threshold, validated and cited (`actions.llm.grounded`); if it says they don't answer, so do we.
+3. **Extract**: without an LLM, or when it fails, the answer is quoted from the best passage
+   (`actions.knowledge.answer`).
+4. **Refuse**: nothing relevant enough, or a question the help center can't answer, gets
+   `mode="none"`; a store outage gets `mode="unavailable"`. `answer()` never raises.
+
+Everything heavy (Qdrant client, embedding model, lexical statistics, the LLM) is created on
+first use, once per process; importing this module is cheap.
 """
 
 from __future__ import annotations
@@ -22,17 +31,17 @@ from actions.knowledge.passages import Answer, Passage
 if TYPE_CHECKING:
     from actions.knowledge.embedding import Embedder
     from actions.knowledge.retrieval import Retriever
+    from actions.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE_TEXT = "Sorry, I can't search our help center right now."
 
+class KnowledgeService:
+    """Answers from the configured collection, with the LLM when one is given."""
 
-class KnowledgeBase:
-    """Retrieval and extractive answers over the configured collection (lazily initialised)."""
-
-    def __init__(self, config: KnowledgeConfig) -> None:
+    def __init__(self, config: KnowledgeConfig, llm: LLMClient | None = None) -> None:
         self.config = config
+        self.llm = llm
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
 
@@ -68,56 +77,66 @@ class KnowledgeBase:
         return [replace(p, url=self.config.article_link(p.article_id, p.url)) for p in passages]
 
     def answer(self, question: str, previous_user_message: str | None = None) -> Answer:
-        """Extractive answer with its source, or `mode="none"` when nothing relevant enough was found."""
+        """The assistant's answer to `question` (see the module docstring); never raises."""
         from actions.knowledge.answer import compose_extractive
+        from actions.knowledge.index import KnowledgeStoreError
+
+        try:
+            passages = self._search_each_part(question, previous_user_message)
+        except KnowledgeStoreError as exc:
+            log.error("knowledge base unavailable: %s", exc)
+            return Answer(text="", mode="unavailable")
+        threshold = self.config.score_threshold
+        relevant = [p for p in passages if p.score >= threshold]
+        if relevant and self.llm is not None:
+            from actions.llm.grounded import generate_grounded_answer
+
+            generated = generate_grounded_answer(question, relevant, self.llm, previous_user_message)
+            if generated is not None:
+                return generated
+        return compose_extractive(question, passages, threshold=threshold, embedder=self.embedder,
+                                  previous_user_message=previous_user_message)
+
+    def _search_each_part(self, question: str, previous_user_message: str | None) -> list[Passage]:
+        """The question's passages, and each part's when it has two, each with its best relevance."""
+        from actions.knowledge.answer import question_parts
 
         passages = self.search(question, previous_user_message)
-        return compose_extractive(
-            question,
-            passages,
-            threshold=self.config.score_threshold,
-            embedder=self.embedder,
-            previous_user_message=previous_user_message,
-        )
+        parts = question_parts(question)
+        if len(parts) < 2:
+            return passages
+        best = {p.id: p for p in passages}
+        for part in parts:
+            for passage in self.search(part, previous_user_message):
+                if passage.id not in best or passage.score > best[passage.id].score:
+                    best[passage.id] = passage
+        return sorted(best.values(), key=lambda p: -p.score)
 
     def warm_up(self) -> None:
-        """Load the model and statistics now (e.g. when the action server starts)."""
+        """Load the model, the statistics and the LLM now (e.g. when the action server starts)."""
         from actions.knowledge.index import store_errors
 
         with store_errors(self.config):
             self.retriever.corpus()
         self.embedder.encode_cached(["warm up"])
+        if self.llm is not None:
+            try:
+                self.llm.warm_up()
+            except Exception:  # the first answer falls back to extractive and logs the problem
+                log.exception("LLM warm-up failed")
 
 
-_instance: KnowledgeBase | None = None
+_instance: KnowledgeService | None = None
 _instance_lock = threading.Lock()
 
 
-def get_knowledge_base() -> KnowledgeBase:
-    """The process-wide knowledge base, configured from the environment on first call."""
+def get_knowledge_service() -> KnowledgeService:
+    """The process-wide service, configured from the environment on first call."""
     global _instance
     if _instance is None:
         with _instance_lock:
             if _instance is None:
-                _instance = KnowledgeBase(KnowledgeConfig.from_env())
+                from actions.llm import get_llm
+
+                _instance = KnowledgeService(KnowledgeConfig.from_env(), get_llm())
     return _instance
-
-
-def answer_question(question: str, previous_user_message: str | None = None) -> Answer:
-    """The answer the assistant gives to a help-center question (never raises for store outages).
-
-    When the vector store is unreachable or not ingested yet, the error is logged and a
-    `mode="none"` answer is returned, so the conversation can fall back to a human.
-    """
-    from actions.knowledge.index import KnowledgeStoreError
-
-    try:
-        return get_knowledge_base().answer(question, previous_user_message)
-    except KnowledgeStoreError as exc:
-        log.error("knowledge base unavailable: %s", exc)
-        return Answer(text=UNAVAILABLE_TEXT, sources=[], mode="none", confidence=0.0)
-
-
-def search_passages(question: str, previous_user_message: str | None = None, k: int | None = None) -> list[Passage]:
-    """Passages for an LLM prompt (best first, `score` = calibrated relevance; may raise KnowledgeStoreError)."""
-    return get_knowledge_base().search(question, previous_user_message, k)

@@ -8,26 +8,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue.forms import ValidateOrderForm
 from actions.dialogue.offers import ActionOtherLanguage, ActionOtherLanguageInForm, continued_form
 from actions.orders.reasons import gives_a_reason
-
-
-def _tracker(text: str, intent: str, *, slots: dict | None = None, form: str | None = None,
-             entities: list[dict] | None = None, earlier: list[str] = ()) -> Tracker:
-    events = [{"event": "user", "text": f"earlier {name}", "parse_data": {"intent": {"name": name}}}
-              for name in earlier]
-    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}})
-    return Tracker.from_dict({
-        "sender_id": "rest:test", "slots": slots or {},
-        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.95},
-                           "entities": entities or []},
-        "events": events, "paused": False, "followup_action": None,
-        "active_loop": {"name": form} if form else {}, "latest_action_name": "action_listen",
-    })
+from tests.snapshots import tracker_snapshot as _tracker
 
 
 @pytest.mark.parametrize("text", [
