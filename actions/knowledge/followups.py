@@ -36,6 +36,25 @@ def refers_elsewhere(sentence: str) -> bool:
     return bool(set(re.findall(r"[a-z']+", sentence.lower())) & _ANAPHORA)
 
 
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+_ASKS_RE = re.compile(r"^\W*(?:\w+[,.!]\s+)?(?:how|what|when|where|why|which|who|can|could|do|does|did|is|are|will|"
+                      r"would|should|may|am|any|anything|is there)\b", re.I)
+
+
+def asked_part(message: str) -> str | None:
+    """The sentences of a longer message that ask something, with the sentence before them when
+    they point back at it ("My puffer got a burn hole. Does the warranty cover that?"); None when
+    every sentence asks, or none does."""
+    sentences = [s.strip() for s in _SENTENCE_RE.split((message or "").strip()) if s.strip()]
+    asking = [i for i, s in enumerate(sentences) if s.endswith("?") or _ASKS_RE.match(s)]
+    if not asking or len(asking) == len(sentences):
+        return None
+    asked = " ".join(sentences[i] for i in asking)
+    if asking[0] > 0 and refers_elsewhere(asked):
+        asked = f"{sentences[asking[0] - 1]} {asked}"
+    return asked
+
+
 def with_context(message: str, previous: str | None) -> str | None:
     """The message prefixed with the previous one when it is a follow-up, else None."""
     previous = (previous or "").strip()

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from actions.knowledge.chunking import embedding_text
-from actions.knowledge.followups import refers_elsewhere, with_context
+from actions.knowledge.followups import asked_part, with_context
 from actions.knowledge.index import (
     DENSE_VECTOR,
     SPARSE_VECTOR,
@@ -62,7 +62,7 @@ CANDIDATES = 20  # passages fetched per search before scoring
 PREFETCH = 30  # passages each of the dense and sparse searches contributes to the fusion
 NO_OVERLAP_FACTOR = 0.9
 FOLLOW_UP_ALONE_FACTOR = 0.9  # a follow-up searched without its context counts a little less
-FOCUS_FACTOR = 0.9  # the question sentence of a longer message, searched on its own, counts a little less
+FOCUS_FACTOR = 1.0  # the question sentence of a longer message, searched on its own, counts a little less
 ARTICLE_BONUS = 0.02  # per unit of support from other passages of the same article ...
 ARTICLE_MARGIN = 0.1  # ... counting those within this of the article's best passage, linearly
 ARTICLE_MAX_SUPPORT = 2.0
@@ -350,17 +350,14 @@ def _with_article_support(passages: list[Passage]) -> list[Passage]:
 
 
 def question_sentence(message: str) -> str | None:
-    """The sentences of a longer message that ask something, when they make sense on their own.
+    """The part of a longer message that asks, searched on its own (see `followups.asked_part`).
 
     "I saw it cheaper elsewhere. Do you price match?" gives "Do you price match?". None for a
-    one-sentence message, one without a question mark, or when the question needs the rest of
-    the message to make sense ("What do I do?").
+    one-sentence message, one where nothing or everything asks, or a question of fewer than two
+    content words.
     """
-    sentences = [s.strip() for s in _SENTENCE_RE.split(message.strip()) if s.strip()]
-    if len(sentences) < 2:
-        return None
-    asked = " ".join(s for s in sentences if s.endswith("?"))
-    if not asked or asked == message.strip() or refers_elsewhere(asked):
+    asked = asked_part(message)
+    if not asked or asked == message.strip() or len(tokenize(asked)) < 2:
         return None
     return asked
 

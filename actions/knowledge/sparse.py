@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-TOKENIZER_VERSION = "1"  # bump when terms change, so ingestion rewrites every sparse vector
+TOKENIZER_VERSION = "4"  # bump when terms change, so ingestion rewrites every sparse vector
 BM25_K1 = 1.2
 BM25_B = 0.75
 BM25_AVG_LEN = 40.0  # typical passage length in terms (fixed so vectors stay stable between runs)
@@ -36,13 +36,18 @@ STOP_WORDS = frozenset(
     whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
     us hi hello hey thanks thank please pls plz ok okay just also still get got want wanna need yes yeah u ur im
     dont cant wont didnt doesnt isnt whats hows
+    actual actually kindly provide really basically literally maybe perhaps wondering wonder know tell like
+    thing things stuff something someone anyone quick quickly question lol btw tho though hoping hope guys sure
+    currently totally
+    northwind northwind's outfitters outfitter
     """.split()
-)
+)  # the last two lines: chat filler, and our own name (in every article and every question about us)
 
 # Multi-word names and country codes folded into one term on both sides (documents and queries).
 _PHRASES = [
     (re.compile(r"(?i:\bunited\s+states\b)|\bU\.S\.(?:A\.)?|\bUSA?\b"), " usa "),
-    (re.compile(r"\bunited\s+kingdom\b|\bU\.K\.(?!\w)|\bUK\b|\bbritain\b|\bengland\b", re.I), " uk "),
+    (re.compile(r"\bunited\s+kingdom\b|\bU\.K\.(?!\w)|\bUK\b|\b(?:great\s+)?britain\b|\bbritish\b|\bengland\b",
+                re.I), " uk "),
     (re.compile(r"\beuropean\s+union\b|\bEU\b", re.I), " eu "),
     (re.compile(r"\b2fa\b|\btwo[- ]factor\b", re.I), " twofactor "),
     (re.compile(r"\be-?mail\b", re.I), " email "),

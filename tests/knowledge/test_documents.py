@@ -81,7 +81,7 @@ def test_markdown_front_matter_and_sections(tmp_path):
     assert [p.section for p in passages] == ["", "Prices", "How to book"]
     assert [p.id for p in passages] == ["bike-rentals#intro", "bike-rentals#prices", "bike-rentals#how-to-book"]
     prices = passages[1]
-    assert prices.text == "United States: $25\nUnited Kingdom: £20"
+    assert prices.text == "United States – Daily price: $25\nUnited Kingdom – Daily price: £20"
     assert passages[2].text == "1. Open Account > Rentals.\n2. Pick a date and a store (https://example.com/stores)."
     assert all(p.title == "Bike Rentals" and p.url == article.url for p in passages)
 
@@ -105,7 +105,7 @@ def test_html_title_meta_lists_and_tables(tmp_path):
     passages = split_article(article)
     assert [p.section for p in passages] == ["", "Dates", "Fees"]
     assert passages[1].text == "- Spring: the first Saturday of April\n- Autumn: the first Saturday of October"
-    assert passages[2].text == "Members: Free\nOthers: $5"
+    assert passages[2].text == "Members – Fee: Free\nOthers – Fee: $5"
     assert not any("alert" in p.text or "Home" in p.text for p in passages)
 
 

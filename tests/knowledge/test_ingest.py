@@ -91,7 +91,7 @@ def test_changed_passage_is_replaced_and_the_rest_kept(small_config, articles, e
     assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 8, 0)
     assert len(counting.encoded) == 1 and "$29" in counting.encoded[0]
     stored = texts(small_config)
-    assert stored["bike-rentals#prices"] == "United States: $29\nUnited Kingdom: £20"
+    assert stored["bike-rentals#prices"] == "United States – Daily price: $29\nUnited Kingdom – Daily price: £20"
     assert len(stored) == 9
 
 
