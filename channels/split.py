@@ -34,6 +34,7 @@ QUESTION = "ask_knowledge"
 MIN_CONFIDENCE = 0.7  # a segment's intent counts only when the model is at least this sure
 MIN_WORDS = 2  # shorter pieces ("NW-482913", "thanks") stay with their neighbour
 MAX_SEGMENTS = 4
+MIN_QUESTION_WORDS = 4  # a shorter question ("auto-close when?") is about the piece before it
 
 _SENTENCE_END = re.compile(r"(?<=[?!.])\s+|\n+")
 _STARTS = (r"(?:can|could|would|will|do|does|how|what|what's|whats|when|where|where's|wheres|"
@@ -54,6 +55,7 @@ _LEADING_JOIN = re.compile(r"^\s*(?:(?:oh\s+)?and\s+also|also|btw|by\s+the\s+way
                            r"then|one\s+more\s+thing|another\s+thing|separately)\b[,:]?\s*",
                            re.IGNORECASE)
 _SLASH_COMMAND = re.compile(r"(?:^|\s)/[A-Za-z_]")
+_POINTS_BACK = re.compile(r"\b(?:it|its|it's|they|them|their|that|this|those|these)\b", re.IGNORECASE)
 
 Parse = Callable[[str], Awaitable[dict[str, Any]]]
 
@@ -81,6 +83,11 @@ def segments(text: str) -> list[str]:
     return merged if len(merged) <= MAX_SEGMENTS else []
 
 
+def _about_what_came_before(question: str) -> bool:
+    """A question that points back ("how long do they last") or is too short to stand alone."""
+    return bool(_POINTS_BACK.search(question)) or len(_WORD.findall(question)) < MIN_QUESTION_WORDS
+
+
 def _with_identifiers(part: str, whole: str) -> str:
     """`part` plus the order/ticket numbers and emails of `whole` it doesn't already hold."""
     missing = [m.group(0) for m in _IDENTIFIER.finditer(whole) if m.group(0) not in part]
@@ -97,6 +104,8 @@ async def plan(text: str, parse: Parse) -> list[Part]:
     for piece in pieces:
         intent = (await parse(piece)).get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        if name == QUESTION and (found or context) and _about_what_came_before(piece):
+            name = None  # "reset link expired?? how long do they last": one question, not two
         if name in ACTIONABLE and confidence >= MIN_CONFIDENCE:
             if found and found[-1].intent == name:  # the same request, said in two sentences
                 found[-1] = Part(f"{found[-1].text} {piece}", name)
