@@ -27,13 +27,27 @@ from actions.paths import REPO_ROOT
 WEBCHAT_DIR = REPO_ROOT / "webchat"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
-ARTICLE_PAGE = """<!doctype html>
+# Help pages share the demo store's look (webchat/index.html): its header, colours and type.
+HELP_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · Northwind Outfitters help</title>
-<style>body{{margin:0 auto;max-width:760px;padding:24px;font:16px/1.55 system-ui,sans-serif;color:#1d2a22}}
-table{{border-collapse:collapse}}th,td{{border:1px solid #c9d3cc;padding:4px 10px;text-align:left}}</style></head>
-<body><p><a href="/webchat/">Northwind Outfitters</a> · Help center</p><h1>{title}</h1>
-<article>{body}</article></body></html>
+<style>
+body{{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2a22;background:#faf8f3}}
+header{{background:#1f3d27;color:#fff;padding:14px 32px;display:flex;flex-wrap:wrap;align-items:center;gap:8px 32px}}
+header .brand{{font-size:22px;font-weight:700;margin:0;letter-spacing:.5px;color:#fff;text-decoration:none}}
+header nav a{{color:#d9e7dc;text-decoration:none;margin-right:18px}}
+main{{max-width:760px;margin:0 auto;padding:24px 20px 64px}}
+article,.list{{background:#fff;border:1px solid #e4dfd3;border-radius:10px;padding:8px 24px 16px}}
+a{{color:#2f5d3a}}h1{{font-size:28px;margin:12px 0 16px}}
+table{{border-collapse:collapse;display:block;overflow-x:auto;margin:12px 0}}
+th,td{{border:1px solid #e4dfd3;padding:6px 10px;text-align:left;vertical-align:top}}th{{background:#f1efe8}}
+.list li{{margin:6px 0}}
+</style></head>
+<body><header><a class="brand" href="/webchat/">Northwind Outfitters</a>
+<nav><a href="/webchat/">Shop</a><a href="/help/">Help center</a></nav></header>
+<main><h1>{title}</h1>
+{body}
+</main></body></html>
 """
 
 
@@ -56,7 +70,8 @@ def article_page(article_id: str, knowledge_dir: Path) -> str | None:
     if article is None:
         return None
     body = article.body.split("\n", 1)[1] if article.body.startswith("# ") else article.body
-    return ARTICLE_PAGE.format(title=html.escape(article.title), body=render_markdown(body.strip()))
+    return HELP_PAGE.format(title=html.escape(article.title),
+                            body=f"<article>{render_markdown(body.strip())}</article>")
 
 
 @lru_cache(maxsize=1)
@@ -71,17 +86,6 @@ def render_markdown(text: str) -> str:
     return _markdown().render(text)
 
 
-INDEX_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Help center · Northwind Outfitters</title>
-<style>body{{margin:0 auto;max-width:760px;padding:24px;font:16px/1.55 system-ui,sans-serif;color:#1d2a22}}</style>
-</head><body><p><a href="/webchat/">Northwind Outfitters</a> · Help center</p><h1>Help center</h1>
-<ul>
-{items}
-</ul></body></html>
-"""
-
-
 def index_page(knowledge_dir: Path) -> str | None:
     """A plain list of the help articles, or None when there are none."""
     from urllib.parse import quote
@@ -94,7 +98,7 @@ def index_page(knowledge_dir: Path) -> str | None:
     items = "\n".join(
         f'<li><a href="/help/{html.escape(quote(a.id, safe=""), quote=True)}">{html.escape(a.title)}</a></li>'
         for a in sorted(articles, key=lambda a: a.title.lower()))
-    return INDEX_PAGE.format(items=items)
+    return HELP_PAGE.format(title="Help center", body=f'<ul class="list">\n{items}\n</ul>')
 
 
 def add_webchat_routes(app: Sanic) -> None:

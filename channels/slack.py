@@ -43,6 +43,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.guard import IntakeGuard
 from channels.ids import slack_destination, slack_local_id
+from channels.links import to_slack
 from channels.recent import RecentKeys
 
 logger = logging.getLogger(__name__)
@@ -75,12 +76,12 @@ class NorthwindSlackBot(SlackBot):
         await super().send_response(destination, message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._post_message(channel=self.slack_channel or recipient_id, text=text.strip())
+        await self._post_message(channel=self.slack_channel or recipient_id, text=to_slack(text.strip()))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
                                      buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         blocks: list[dict[str, Any]] = [
-            {"type": "section", "text": {"type": "mrkdwn", "text": text.strip() or " "}}]
+            {"type": "section", "text": {"type": "mrkdwn", "text": to_slack(text.strip()) or " "}}]
         elements = [
             {"type": "button", "action_id": f"button_{index}",
              "text": {"type": "plain_text", "text": str(button["title"])[:75], "emoji": True},
@@ -89,7 +90,7 @@ class NorthwindSlackBot(SlackBot):
         ]
         for start in range(0, len(elements), MAX_BUTTONS_PER_BLOCK):
             blocks.append({"type": "actions", "elements": elements[start:start + MAX_BUTTONS_PER_BLOCK]})
-        await self._post_message(channel=self.slack_channel or recipient_id, text=text.strip(),
+        await self._post_message(channel=self.slack_channel or recipient_id, text=to_slack(text.strip()),
                                  blocks=blocks)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:

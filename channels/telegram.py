@@ -46,6 +46,7 @@ from sanic.response import HTTPResponse
 
 from channels.guard import IntakeGuard
 from channels.ids import local_part
+from channels.links import to_plain
 from channels.recent import RecentKeys
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class NorthwindTelegramOutput(TelegramOutput):
         await super().send_response(local_part("telegram", recipient_id), message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in _chunks(text):
+        for part in _chunks(to_plain(text)):
             await self.send_message(recipient_id, part)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
@@ -89,7 +90,7 @@ class NorthwindTelegramOutput(TelegramOutput):
             if len(data.encode("utf-8")) > MAX_CALLBACK_DATA:  # too long for Telegram: send the title
                 data = title.encode("utf-8")[:MAX_CALLBACK_DATA].decode("utf-8", "ignore")
             markup.row(InlineKeyboardButton(title, callback_data=data))
-        *first, last = _chunks(text)
+        *first, last = _chunks(to_plain(text))
         for part in first:
             await self.send_message(recipient_id, part)
         await self.send_message(recipient_id, last, reply_markup=markup)

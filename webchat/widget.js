@@ -91,17 +91,29 @@
     return node;
   }
 
-  // Text as DOM nodes: http(s) URLs become links; newlines are kept by `white-space: pre-wrap`.
-  var URL_RE = /https?:\/\/[^\s<>"]+/g;
+  // Text as DOM nodes: Markdown links "[title](https://...)" show their title, bare http(s)
+  // URLs become links; newlines are kept by `white-space: pre-wrap`. Never innerHTML.
+  var LINK_RE = /\[([^\[\]\n]{1,200})\]\((https?:\/\/[^\s()<>]{1,2000})\)|https?:\/\/[^\s<>"]+/g;
+  function link(url, title) {
+    return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: title });
+  }
   function renderText(node, text) {
     var last = 0, m;
-    URL_RE.lastIndex = 0;
-    while ((m = URL_RE.exec(text)) !== null) {
-      var url = m[0].replace(/[.,;:!?)\]'"]+$/, "");
+    LINK_RE.lastIndex = 0;
+    while ((m = LINK_RE.exec(text)) !== null) {
+      var end, anchor;
+      if (m[1] !== undefined) {
+        anchor = link(m[2], m[1]);
+        end = m.index + m[0].length;
+      } else {
+        var url = m[0].replace(/[.,;:!?)\]'"]+$/, "");
+        anchor = link(url, url);
+        end = m.index + url.length;
+      }
       if (m.index > last) { node.appendChild(document.createTextNode(text.slice(last, m.index))); }
-      node.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url }));
-      last = m.index + url.length;
-      URL_RE.lastIndex = last;
+      node.appendChild(anchor);
+      last = end;
+      LINK_RE.lastIndex = last;
     }
     if (last < text.length) { node.appendChild(document.createTextNode(text.slice(last))); }
   }

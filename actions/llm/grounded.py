@@ -2,8 +2,8 @@
 
 `generate_grounded_answer` returns one of three things:
 
-- `Answer(mode="llm")`: a validated answer; its text ends with the line
-  "Source: <title> (<article_id>)" (several joined with "; "), like the extractive answer.
+- `Answer(mode="llm")`: a validated answer; its text ends with the line citing its articles
+  (`actions.knowledge.citations`), like the extractive answer.
 - `Answer(mode="none")` (so `answer.found` is False): the model read the passages and says they
   do not answer the question. The caller should say honestly that it does not know (and may
   offer a human), not fall back to an extractive guess. Its text is the extractive mode's
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from actions.knowledge.citations import source_line
 from actions.knowledge.passages import Answer, Passage
 from actions.llm.client import LLMClient, LLMError, LLMOutputError
 from actions.llm.json_output import clean_text
@@ -115,18 +116,6 @@ def validate_grounded_reply(
     if label not in CONFIDENCE:
         raise LLMOutputError(f"confidence must be one of {list(CONFIDENCE)}")
     return GroundedReply(answerable=True, answer=answer, sources=tuple(sources), confidence=CONFIDENCE[label])
-
-
-def source_line(sources: Sequence[Passage]) -> str:
-    """The extractive answer's source line, one entry per article joined with "; ":
-    'Source: Return policy (return-policy); Shipping costs (shipping-costs)'."""
-    from actions.knowledge.answer import source_line as extractive_source_line
-
-    entries: dict[str, str] = {}
-    for passage in sources:
-        if passage.article_id not in entries:
-            entries[passage.article_id] = extractive_source_line(passage).removeprefix("Source: ")
-    return "Source: " + "; ".join(entries.values())
 
 
 def generate_grounded_answer(

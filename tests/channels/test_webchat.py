@@ -135,8 +135,9 @@ def test_a_refund_in_the_widget_survives_a_reload(running, browser):
     # A help-center answer links to its article, and the link opens it.
     before = len(_bot_texts(driver))
     _say(driver, "how long until the money is back on my card?")
-    _answer_after(driver, before, "Source:")
+    _answer_after(driver, before, "Source")
     link = driver.find_elements("css selector", "#nw-chat-log .nw-msg--bot a")[-1]
+    assert "[" not in link.text and "http" not in link.text  # the article's title, not Markdown or a URL
     assert link.get_attribute("href").startswith(f"{running.actions_url}/help/")
     article = requests.get(link.get_attribute("href"), timeout=30)
     assert article.status_code == 200 and "<h1>" in article.text

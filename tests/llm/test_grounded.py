@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from actions.knowledge.answer import NO_ANSWER_TEXT
+from actions.knowledge.citations import source_line
 from actions.knowledge.passages import Answer, Passage
 from actions.llm.client import LLMOutputError
 from actions.llm.grounded import (
     generate_grounded_answer,
     grounded_answer_schema,
-    source_line,
     validate_grounded_reply,
 )
 from actions.llm.http_client import OpenAICompatibleClient
@@ -86,12 +86,12 @@ def test_schema_limits_sources_to_retrieved_ids(passages: list[Passage]) -> None
 
 
 def test_source_line_format(passages: list[Passage]) -> None:
-    assert source_line(passages[:1]) == "Source: Return policy (return-policy)"
-    assert source_line(passages) == "Source: Return policy (return-policy); Shipping costs (shipping-costs)"
+    assert source_line(passages[:1]) == "Source: Return policy"
+    assert source_line(passages) == "Sources: Return policy; Shipping costs"
     with_url = Passage(id="gift-cards#using", article_id="gift-cards", title="Gift cards", section="", category="c",
                        text="t", url="https://help.northwind.example/gift-cards")
     assert source_line([with_url, passages[0]]) == (
-        "Source: Gift cards (gift-cards) – https://help.northwind.example/gift-cards; Return policy (return-policy)")
+        "Sources: [Gift cards](https://help.northwind.example/gift-cards); Return policy")
 
 
 # -- through an OpenAI-compatible server with canned replies ----------------------------------
@@ -107,7 +107,7 @@ def test_answer_with_sources(openai_server, passages: list[Passage]) -> None:
     assert isinstance(answer, Answer) and answer.found
     assert answer.mode == "llm" and answer.confidence == 0.7
     assert answer.text == ("You have 60 days from delivery to return unused items.\n\n"
-                           "Source: Return policy (return-policy); Shipping costs (shipping-costs)")
+                           "Sources: Return policy; Shipping costs")
     assert [p.id for p in answer.sources] == ["return-policy#how-long-you-have", "shipping-costs#standard"]
     assert answer.sources[0] is passages[0]
     body = openai_server.requests[0]["body"]
