@@ -69,8 +69,8 @@ bench-nlu: install
 	$(PY) scripts/bench_nlu.py
 	.venv/rasa/bin/python scripts/bench_understanding.py
 
-bench-knowledge: install
-	$(PY) scripts/bench_knowledge.py
+bench-knowledge: train
+	$(PY) scripts/bench_knowledge.py --rest
 
 bench-llm: install
 	$(PY) scripts/bench_llm.py

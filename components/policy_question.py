@@ -40,7 +40,9 @@ _POLICY_CUE = re.compile(
     r"\bdo (?:you|i|they) (?:allow|accept|let|offer|charge|refund|take|need|have to|get)\b|"
     r"\bwill i (?:get|be|still|have)\b|\bdo i get\b|\bif (?:i|it|my|the|you|they|an|a)\b|\bwhen can\b|"
     r"\bam i able\b|\bam i allowed\b|\bhow do(?:es)? (?:the|your|a|returns?|refunds?) |"
-    r"\b(?:cancell?able|refundable|returnable|changeable)\b|\bwhen\?|\bauto-?close",
+    r"\b(?:cancell?able|refundable|returnable|changeable)\b|\bwhen\?|\bauto-?close|"
+    r"\bwhat (?:now|do i do|should i do|can i do|are my options)\b|\bwill (?:the|my|it|they)\b|"
+    r"\b(?:where|how) (?:can|do|should) i\b",
     re.IGNORECASE)
 
 

@@ -254,6 +254,11 @@ def _unit_scores(
     return scores
 
 
+def unit_texts(passages: list[Passage]) -> list[str]:
+    """What gets embedded for each quotable unit of `passages` (to embed them ahead of questions)."""
+    return [_unit_context(p, u) for p in passages for u in split_units(p.text)]
+
+
 def _unit_context(passage: Passage, unit: Unit) -> str:
     """Units are embedded with the article title and section heading, which carry the topic."""
     head = f"{passage.title} – {passage.section}" if passage.section else passage.title

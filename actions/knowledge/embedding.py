@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "1_Pooling/config.json")
 _CACHE_SIZE = 4096
+MAX_PINNED = 20_000  # answer units embedded at start-up (about 30 MB); a bigger help center embeds the rest on use
 
 
 class Embedder:
@@ -33,6 +34,7 @@ class Embedder:
         self._model = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pinned: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         self._vocabulary: frozenset[str] | None = None
 
@@ -77,12 +79,15 @@ class Embedder:
         import numpy as np
 
         with self._cache_lock:
-            known = {t: self._cache[t] for t in texts if t in self._cache}
+            known = {t: self._pinned[t] for t in texts if t in self._pinned}
+            known.update({t: self._cache[t] for t in texts if t in self._cache and t not in known})
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
             known.update(zip(missing, self.encode(missing)))
         with self._cache_lock:
             for text in dict.fromkeys(texts):
+                if text in self._pinned:
+                    continue
                 self._cache[text] = known[text]
                 self._cache.move_to_end(text)
             while len(self._cache) > _CACHE_SIZE:
@@ -90,6 +95,19 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([known[t] for t in texts])
+
+    def pin(self, texts: Sequence[str], limit: int = MAX_PINNED) -> int:
+        """Embed `texts` now and keep them for good (outside the LRU cache), up to `limit` in all;
+        returns how many are pinned. Used for the help center's answer units at start-up."""
+        with self._cache_lock:
+            room = max(0, limit - len(self._pinned))
+            new = [t for t in dict.fromkeys(texts) if t not in self._pinned][:room]
+        for start in range(0, len(new), 256):
+            batch = new[start:start + 256]
+            vectors = self.encode(batch)
+            with self._cache_lock:
+                self._pinned.update(zip(batch, vectors))
+        return len(self._pinned)
 
     def vocabulary(self) -> frozenset[str]:
         """Whole words of the model's WordPiece vocabulary (a small English dictionary), if it has one."""

@@ -113,12 +113,15 @@ class KnowledgeService:
         return sorted(best.values(), key=lambda p: -p.score)
 
     def warm_up(self) -> None:
-        """Load the model, the statistics and the LLM now (e.g. when the action server starts)."""
+        """Load the model, the statistics, every answer unit's vector and the LLM now (e.g. when
+        the action server starts), so the first question costs what the others do."""
+        from actions.knowledge.answer import unit_texts
         from actions.knowledge.index import store_errors
 
         with store_errors(self.config):
-            self.retriever.corpus()
-        self.embedder.encode_cached(["warm up"])
+            corpus = self.retriever.corpus()
+        self.embedder.pin(unit_texts(corpus.passages))
+        self.answer("warm up: how long do refunds take?")
         if self.llm is not None:
             try:
                 self.llm.warm_up()
