@@ -21,6 +21,9 @@ from functools import partial
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
 
 from actions.security.access import protect
 from actions.security.config import ConfigError, SecurityConfig
@@ -29,6 +32,7 @@ from actions.webchat import add_webchat_routes
 logger = logging.getLogger("actions.server")
 
 ACTIONS_PACKAGE = "actions.dialogue"
+WARMED_UP = threading.Event()  # set when the warm-up has loaded the models (or failed, or is off)
 
 
 def build_app(security: SecurityConfig | None = None) -> Sanic:
@@ -41,10 +45,22 @@ def build_app(security: SecurityConfig | None = None) -> Sanic:
     _add_handover(app)
     add_webchat_routes(app)
 
+    warming = os.environ.get("HELPDESK_WARM_UP", "1") != "0"
+    if not warming:
+        WARMED_UP.set()
+
     @app.after_server_start
     async def _warm_up(app: Sanic) -> None:
-        if os.environ.get("HELPDESK_WARM_UP", "1") != "0":
+        if warming:
             threading.Thread(target=_load_models, name="warm-up", daemon=True).start()
+
+    @app.on_request
+    async def _not_ready_while_warming_up(request: Request) -> HTTPResponse | None:
+        """/health answers 503 until the models are loaded, so a load balancer (or a test)
+        sends the first question only when it will be answered at full speed."""
+        if request.path == "/health" and not WARMED_UP.is_set():
+            return json_response({"status": "warming up"}, status=503)
+        return None
 
     return app
 
@@ -86,6 +102,8 @@ def _load_models() -> None:
         logger.info("knowledge base ready")
     except Exception:  # the first question will retry and report the problem to the user
         logger.exception("warm-up failed; knowledge answers will retry on first use")
+    finally:
+        WARMED_UP.set()
 
 
 def main() -> None:

@@ -45,6 +45,23 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
             self._config = {**self._config, "model_weights": bundled_weights()}
         super()._load_model_metadata()
 
+    def _compute_batch_sequence_features(
+            self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]) -> np.ndarray:
+        """The model run as one compiled TF graph (traced once for any batch shape): eager
+        mode spends most of a message's time on Python overhead between the small layers."""
+        if getattr(self, "_compiled", None) is None:
+            import tensorflow as tf
+
+            spec = tf.TensorSpec(shape=(None, None), dtype=tf.int32)
+            model = self.model
+            self._compiled = tf.function(lambda ids, mask: model(ids, attention_mask=mask)[0],
+                                         input_signature=[spec, spec])
+        import tensorflow as tf
+
+        hidden = self._compiled(tf.constant(padded_token_ids, dtype=tf.int32),
+                                tf.constant(batch_attention_mask, dtype=tf.int32))
+        return hidden.numpy()
+
     def _post_process_sequence_embeddings(
             self, sequence_embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sentences, sequences = [], []

@@ -115,13 +115,14 @@ class KnowledgeService:
     def warm_up(self) -> None:
         """Load the model, the statistics, every answer unit's vector and the LLM now (e.g. when
         the action server starts), so the first question costs what the others do."""
-        from actions.knowledge.answer import unit_texts
+        from actions.knowledge.answer import compose_extractive, unit_texts
         from actions.knowledge.index import store_errors
 
         with store_errors(self.config):
             corpus = self.retriever.corpus()
-        self.embedder.pin(unit_texts(corpus.passages))
-        self.answer("warm up: how long do refunds take?")
+            self.embedder.pin(unit_texts(corpus.passages))
+            question = "warm up: how long do refunds take?"
+            compose_extractive(question, self.search(question), embedder=self.embedder)
         if self.llm is not None:
             try:
                 self.llm.warm_up()
