@@ -45,6 +45,12 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
             self._config = {**self._config, "model_weights": bundled_weights()}
         super()._load_model_metadata()
 
+    def _load_model_instance(self) -> None:
+        """Load the model and compile its graph now, so the first message doesn't wait for it."""
+        super()._load_model_instance()
+        self._compiled = None
+        self._compute_batch_sequence_features(np.ones((1, 3), dtype=np.int32), [[101, 102, 0]])
+
     def _compute_batch_sequence_features(
             self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]) -> np.ndarray:
         """The model run as one compiled TF graph (traced once for any batch shape): eager
