@@ -32,7 +32,6 @@ from actions.webchat import add_webchat_routes
 logger = logging.getLogger("actions.server")
 
 ACTIONS_PACKAGE = "actions.dialogue"
-WARMED_UP = threading.Event()  # set when the warm-up has loaded the models (or failed, or is off)
 
 
 def build_app(security: SecurityConfig | None = None) -> Sanic:
@@ -46,19 +45,20 @@ def build_app(security: SecurityConfig | None = None) -> Sanic:
     add_webchat_routes(app)
 
     warming = os.environ.get("HELPDESK_WARM_UP", "1") != "0"
+    warmed_up = threading.Event()  # set when the warm-up has loaded the models (or failed, or is off)
     if not warming:
-        WARMED_UP.set()
+        warmed_up.set()
 
     @app.after_server_start
     async def _warm_up(app: Sanic) -> None:
         if warming:
-            threading.Thread(target=_load_models, name="warm-up", daemon=True).start()
+            threading.Thread(target=_load_models, args=(warmed_up,), name="warm-up", daemon=True).start()
 
     @app.on_request
     async def _not_ready_while_warming_up(request: Request) -> HTTPResponse | None:
         """/health answers 503 until the models are loaded, so a load balancer (or a test)
         sends the first question only when it will be answered at full speed."""
-        if request.path == "/health" and not WARMED_UP.is_set():
+        if request.path == "/health" and not warmed_up.is_set():
             return json_response({"status": "warming up"}, status=503)
         return None
 
@@ -93,8 +93,9 @@ def _add_handover(app: Sanic) -> None:
             stop()
 
 
-def _load_models() -> None:
-    """Open the knowledge base (and the LLM when configured) before the first question needs them."""
+def _load_models(done: threading.Event) -> None:
+    """Open the knowledge base (and the LLM when configured) before the first question needs them;
+    set `done` whatever happens."""
     try:
         from actions.knowledge.service import get_knowledge_service
 
@@ -103,7 +104,7 @@ def _load_models() -> None:
     except Exception:  # the first question will retry and report the problem to the user
         logger.exception("warm-up failed; knowledge answers will retry on first use")
     finally:
-        WARMED_UP.set()
+        done.set()
 
 
 def main() -> None:

@@ -46,22 +46,21 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
         super()._load_model_metadata()
 
     def _load_model_instance(self) -> None:
-        """Load the model and compile its graph now, so the first message doesn't wait for it."""
+        """Load the model, and compile it into one TF graph now (traced once for any batch
+        shape), so the first message doesn't wait: eager mode spends most of a message's time
+        on Python overhead between the small layers."""
+        import tensorflow as tf
+
         super()._load_model_instance()
-        self._compiled = None
-        self._compute_batch_sequence_features(np.ones((1, 3), dtype=np.int32), [[101, 102, 0]])
+        spec = tf.TensorSpec(shape=(None, None), dtype=tf.int32)
+        model = self.model
+        self._compiled = tf.function(lambda ids, mask: model(ids, attention_mask=mask)[0],
+                                     input_signature=[spec, spec])
+        self._compute_batch_sequence_features(np.array([[1, 1, 0]]), [[101, 102, 0]])
 
     def _compute_batch_sequence_features(
             self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]) -> np.ndarray:
-        """The model run as one compiled TF graph (traced once for any batch shape): eager
-        mode spends most of a message's time on Python overhead between the small layers."""
-        if getattr(self, "_compiled", None) is None:
-            import tensorflow as tf
-
-            spec = tf.TensorSpec(shape=(None, None), dtype=tf.int32)
-            model = self.model
-            self._compiled = tf.function(lambda ids, mask: model(ids, attention_mask=mask)[0],
-                                         input_signature=[spec, spec])
+        """The sequence embeddings of a padded batch, from the compiled graph."""
         import tensorflow as tf
 
         hidden = self._compiled(tf.constant(padded_token_ids, dtype=tf.int32),

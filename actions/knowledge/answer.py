@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from actions.knowledge.citations import source_line
 from actions.knowledge.config import DEFAULT_SCORE_THRESHOLD
-from actions.knowledge.followups import asked_part, with_context
+from actions.knowledge.followups import QUESTION_WORDS, asked_part, with_context
 from actions.knowledge.passages import Answer, Passage
 from actions.knowledge.sparse import tokenize
 
@@ -43,7 +43,6 @@ ROW_MARGIN = 0.1  # rows and items of a long list or table quoted with the best 
 WHOLE_BLOCK_WORDS = 60  # a paragraph, list or table up to this long is quoted whole
 SECOND_MARGIN = 0.08  # another passage's best unit scoring within this of the best is quoted too ...
 MIN_SECOND_WORDS = 20  # ... when at least this many words of the budget are left
-TOP_ARTICLE_FIRST = False
 PASSAGE_GAP_WEIGHT = 0.5
 PASSAGE_WINDOW = 0.3  # passages this close to the best one are searched for the answer sentence
 FACT_BONUS = 0.08
@@ -52,12 +51,8 @@ CONTEXT_WEIGHT = 0.5  # weight of the previous message's words when answering a 
 
 MIN_PART_TERMS = 2  # content words each part of a two-part question needs
 _PART_SPLIT_RE = re.compile(
-    r"(?<=\?)\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:also\s+)?(?:for\s+|in\s+|by\s+)?(?:how|what|when|where|which|"
-    r"who|why|can|could|do|does|did|is|are|will|would|should|may|am)\b)",
-    re.I,
-)
-_ASKS_RE = re.compile(r"^\W*(?:and|also|so|plus|but|or)?\s*(?:for\s+|in\s+|by\s+)?(?:how|what|when|where|which|who|why|"
-                      r"can|could|do|does|did|is|are|will|would|should|may|am)\b", re.I)
+    rf"(?<=\?)\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:also\s+)?(?:for\s+|in\s+|by\s+)?(?:{QUESTION_WORDS})\b)", re.I)
+_ASKS_RE = re.compile(rf"^\W*(?:and|also|so|plus|but|or)?\s*(?:for\s+|in\s+|by\s+)?(?:{QUESTION_WORDS})\b", re.I)
 _CLAUSE_ASKS_RE = re.compile(r"[,;:]\s*(?:how|what|when|where|which|who|why|can|could|do|does|is|are|will|would|"
                              r"should)\b", re.I)
 _LINE_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -157,10 +152,8 @@ def compose_extractive(
     parts = question_parts(question)
     budget = max_words // len(parts)
     excerpts: list[tuple[Passage, list[Unit]]] = []
-    top_article = good[0].article_id if len(parts) == 1 and TOP_ARTICLE_FIRST else None
     for part in parts:
-        for passage, units in _excerpts(part, previous_user_message, candidates, good[0].score, embedder, budget,
-                                        top_article):
+        for passage, units in _excerpts(part, previous_user_message, candidates, good[0].score, embedder, budget):
             _merge(excerpts, passage, units)
     body = "\n\n".join(_render(passage, units) for passage, units in excerpts)
     sources = [passage for passage, _ in excerpts]
@@ -189,7 +182,6 @@ def _excerpts(
     top_score: float,
     embedder: Embedder | None,
     budget: int,
-    first_article: str | None = None,
 ) -> list[tuple[Passage, list[Unit]]]:
     """The passage whose unit best answers `question` and the units of it to quote; then, when
     words are left, the best unit of another passage scoring within SECOND_MARGIN, with its own.
@@ -203,8 +195,6 @@ def _excerpts(
         scores = _unit_scores(question, with_context(question, previous_user_message), candidates, embedder)
     scores = [s - PASSAGE_GAP_WEIGHT * (top_score - p.score) for s, (p, _) in zip(scores, candidates)]
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-    if first_article:  # the article retrieval ranks first gives the answer; others may add to it
-        order.sort(key=lambda i: candidates[i][0].article_id != first_article)
     passage, best = candidates[order[0]]
     own = [(u, s) for (p, u), s in zip(candidates, scores) if p.id == passage.id]
     chosen = [(passage, _choose_units(best, own, budget))]

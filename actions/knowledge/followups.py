@@ -36,9 +36,10 @@ def refers_elsewhere(sentence: str) -> bool:
     return bool(set(re.findall(r"[a-z']+", sentence.lower())) & _ANAPHORA)
 
 
+# Words a question starts with ("how ...", "can I ...", "is there ...").
+QUESTION_WORDS = "how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|should|may|am"
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
-_ASKS_RE = re.compile(r"^\W*(?:\w+[,.!]\s+)?(?:how|what|when|where|why|which|who|can|could|do|does|did|is|are|will|"
-                      r"would|should|may|am|any|anything|is there)\b", re.I)
+_ASKS_RE = re.compile(rf"^\W*(?:\w+[,.!]\s+)?(?:{QUESTION_WORDS}|any|anything|is there)\b", re.I)
 
 
 def asked_part(message: str) -> str | None:

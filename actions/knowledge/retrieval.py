@@ -16,9 +16,9 @@ a running server picks up re-ingestion into a Qdrant server.
 
 Follow-ups ("what about the UK?") are detected by length and wording; for them the previous
 user message is prepended and both searches are merged. In a message of several sentences, the
-question sentence is also searched on its own when it makes sense alone ("I saw it cheaper
-elsewhere. Do you price match?"), and each passage keeps its best relevance (times FOCUS_FACTOR
-for the question alone), so context sentences can't dilute the question.
+part that asks is also searched on its own ("I saw it cheaper elsewhere. Do you price match?",
+see `question_sentence`), and each passage keeps its best relevance, so context sentences can't
+dilute the question.
 
 Finally, passages of an article that has several candidates close to its best are ranked a
 little higher (ARTICLE_BONUS per unit of support), so near ties go to the article most
@@ -62,12 +62,10 @@ CANDIDATES = 20  # passages fetched per search before scoring
 PREFETCH = 30  # passages each of the dense and sparse searches contributes to the fusion
 NO_OVERLAP_FACTOR = 0.9
 FOLLOW_UP_ALONE_FACTOR = 0.9  # a follow-up searched without its context counts a little less
-FOCUS_FACTOR = 1.0  # the question sentence of a longer message, searched on its own, counts a little less
 ARTICLE_BONUS = 0.02  # per unit of support from other passages of the same article ...
 ARTICLE_MARGIN = 0.1  # ... counting those within this of the article's best passage, linearly
 ARTICLE_MAX_SUPPORT = 2.0
 CORPUS_TTL_SECONDS = 300.0  # how often the lexical statistics are re-read from Qdrant
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -184,7 +182,7 @@ class Retriever:
         if focus and rerank:
             focus_analysis = self.analyse(focus)
             focused = self._search_one(focus_analysis, focus_analysis, method, rerank)
-            results = _merge([results, [replace(p, score=p.score * FOCUS_FACTOR) for p in focused]])
+            results = _merge([results, focused])
         if rerank:
             results = _with_article_support(results)
         return results[:k]

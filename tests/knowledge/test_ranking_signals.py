@@ -37,7 +37,7 @@ def test_refers_elsewhere():
 
 def test_the_question_sentence_is_not_diluted_by_context(retriever, monkeypatch):
     message = "Amazon has this backpack for less. Will you match their price?"
-    monkeypatch.setattr(retrieval, "FOCUS_FACTOR", 0.0)  # the whole message only
+    monkeypatch.setattr(retrieval, "question_sentence", lambda message: None)  # the whole message only
     diluted = retriever.search(message, k=3)
     monkeypatch.undo()
     focused = retriever.search(message, k=3)
