@@ -34,7 +34,8 @@ from channels.availability import action_server_reachable
 from channels.domain_rules import DomainRules, load_rules
 from channels.ids import namespaced
 from channels.slash import without_entities
-from channels.split import Part, plan
+from channels.parsing import parse_many
+from channels.split import Part, Plan, plan
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +99,17 @@ class IntakeGuard:
         if text:
             text = without_entities(redact(text), self.rules)
         counter = _ReplyCounter(output)
-        parts = await self._parts(text)
+        split = await self._plan(text)
+        parts = split.parts
 
-        async def turn(turn_text: str | None) -> None:
+        async def turn(turn_text: str | None, parse_data: dict[str, Any] | None = None) -> None:
             if turn_text:  # a part of a split message passes the slash-command rule again
                 turn_text = without_entities(turn_text, self.rules)
-            await on_new_message(UserMessage(turn_text, output, sender, input_channel=self.channel,
-                                             message_id=message.message_id, metadata=message.metadata))
+            if parse_data is not None and parse_data.get("text") != turn_text:
+                parse_data = None  # only a parse of exactly this text saves Rasa the parse
+            await on_new_message(UserMessage(turn_text, output, sender, parse_data=parse_data,
+                                             input_channel=self.channel, message_id=message.message_id,
+                                             metadata=message.metadata))
 
         if parts:
             first_request = next((i for i, part in enumerate(parts) if part.intent != "ask_knowledge"),
@@ -116,23 +121,23 @@ class IntakeGuard:
                 if not await self._run_waiting(sender, output, turn, lead_in=False):
                     await output.send_response(sender, {"text": self.rules.queued})
         else:
-            await turn(text)
+            await turn(text, split.parse_data)
             await self._run_waiting(sender, output, turn, lead_in=True)
         if counter.sent == 0 and not await action_server_reachable(self._action_endpoint_url()):
             logger.warning("%s: no reply for %s and the action server is down", self.channel, sender)
             await output.send_response(sender, {"text": self.rules.unavailable})
 
     # --- two requests in one message ---------------------------------------------------------
-    async def _parts(self, text: str | None) -> list[Part]:
-        """The message's requests in the order to handle them, or [] for a single request."""
+    async def _plan(self, text: str | None) -> Plan:
+        """The message's requests in the order to handle them, or none for a single request."""
         agent = self._agent()
         if not text or text.startswith("/") or agent is None or not agent.is_ready():
-            return []
+            return Plan([])
         try:
-            return await plan(text, agent.parse_message)
+            return await plan(text, lambda texts: parse_many(agent, texts))
         except Exception:  # never lose the message over this: handle it whole
             logger.exception("%s: could not split a message; handling it whole", self.channel)
-            return []
+            return Plan([])
 
     def _wait(self, sender: str, parts: list[Part]) -> None:
         self._waiting[sender] = parts

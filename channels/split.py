@@ -6,7 +6,9 @@ question; Rasa reads one intent per message, so one half would be lost. The inta
 
 1. `segments()` cuts the message at sentence ends and at joins that start a new request
    ("also", "btw", "plus", "oh and", ", and can you ...");
-2. each segment is parsed by the model on its own (the guard passes the parse function);
+2. each segment is parsed by the model on its own, together with the whole message in one batch
+   (the guard passes the parse function); the whole message's parse goes on to Rasa, so it is
+   not parsed twice;
 3. the message is split only when at least two segments are confidently *different*
    actionable intents (requests, questions, a person, a ticket). Context sentences, a second
    object ("cancel the tent and the sleeping bag") and two parts of one question stay whole.
@@ -57,7 +59,7 @@ _LEADING_JOIN = re.compile(r"^\s*(?:(?:oh\s+)?and\s+also|also|btw|by\s+the\s+way
 _SLASH_COMMAND = re.compile(r"(?:^|\s)/[A-Za-z_]")
 _POINTS_BACK = re.compile(r"\b(?:it|its|it's|they|them|their|that|this|those|these)\b", re.IGNORECASE)
 
-Parse = Callable[[str], Awaitable[dict[str, Any]]]
+ParseMany = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,14 @@ class Part:
 
     text: str
     intent: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to handle a message: its parts, or none (one request) with its parse when known."""
+
+    parts: list[Part]
+    parse_data: dict[str, Any] | None = None  # the whole message's parse, when it was parsed here
 
 
 def segments(text: str) -> list[str]:
@@ -94,15 +104,21 @@ def _with_identifiers(part: str, whole: str) -> str:
     return " ".join([part, *missing]) if missing else part
 
 
-async def plan(text: str, parse: Parse) -> list[Part]:
-    """The parts to handle one after another, or [] when the message is one request."""
+async def plan(text: str, parse_many: ParseMany) -> Plan:
+    """The parts to handle one after another, or none when the message is one request."""
     pieces = segments(text)
     if len(pieces) < 2 or _SLASH_COMMAND.search(text):
-        return []  # one request; or a slash command typed mid-message: it stays plain text
+        return Plan([])  # one request; or a slash command typed mid-message: it stays plain text
+    whole, *parsed = await parse_many([text, *pieces])
+    return Plan(_parts(text, pieces, parsed), whole)
+
+
+def _parts(text: str, pieces: list[str], parsed: list[dict[str, Any]]) -> list[Part]:
+    """The requests among `pieces` (parsed in the same order), or [] for a single request."""
     found: list[Part] = []
     context = ""  # pieces before the first request: context for it
-    for piece in pieces:
-        intent = (await parse(piece)).get("intent") or {}
+    for piece, parse in zip(pieces, parsed):
+        intent = parse.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         if name == QUESTION and (found or context) and _about_what_came_before(piece):
             name = None  # "reset link expired?? how long do they last": one question, not two
