@@ -93,6 +93,7 @@ class _Corpus:
         self.words = {w for ws in surface for w in ws if len(w) >= 4 and not w.isdigit()}  # for spelling correction
         self.words |= {w[:-1] for w in self.words if w.endswith("s") and not w.endswith("ss")}  # singulars
         self._bm25: BM25Index | None = None
+        self._deletions = _deletion_index(self.words)  # built now, not on a customer's first typo
         self.loaded_at = time.monotonic()
 
     @property
@@ -111,7 +112,7 @@ class _Corpus:
             return None
         limit = 1 if len(word) < 8 else 2
         best: tuple[int, int, str] | None = None
-        for candidate in self.words:
+        for candidate in self._candidates(word, limit):
             if abs(len(candidate) - len(word)) > limit:
                 continue
             distance = _edit_distance(word, candidate, limit)
@@ -120,6 +121,14 @@ class _Corpus:
                 if best is None or key < best:
                     best = key
         return best[2] if best else None
+
+    def _candidates(self, word: str, limit: int) -> set[str]:
+        """Corpus words that share a deletion variant with `word`: every word within `limit`
+        edits does (symmetric deletion), so only these need the edit distance."""
+        found: set[str] = set()
+        for variant in _deletions(word, limit):
+            found |= self._deletions.get(variant, set())
+        return found
 
 
 class Retriever:
@@ -217,7 +226,11 @@ class Retriever:
                             f"collection {self.collection!r} does not exist: run "
                             "`python -m actions.knowledge.ingest` first"
                         )
-                    corpus = self._corpus = _Corpus(all_passages(self.client, self.collection))
+                    passages = all_passages(self.client, self.collection)
+                    if corpus is not None and corpus.passages == passages:
+                        corpus.loaded_at = time.monotonic()  # unchanged: keep the statistics
+                    else:
+                        corpus = self._corpus = _Corpus(passages)
         return corpus
 
     def refresh(self) -> None:
@@ -358,6 +371,25 @@ def question_sentence(message: str) -> str | None:
     if not asked or asked == message.strip() or len(tokenize(asked)) < 2:
         return None
     return asked
+
+
+def _deletion_index(vocabulary: set[str]) -> dict[str, set[str]]:
+    """Each deletion variant of the vocabulary's words (2 letters for words of 6 or more, where
+    a misspelling of 8 letters may be 2 edits away; else 1) -> the words it comes from."""
+    index: dict[str, set[str]] = {}
+    for known in vocabulary:
+        for variant in _deletions(known, 2 if len(known) >= 6 else 1):
+            index.setdefault(variant, set()).add(known)
+    return index
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """`word` and every string made by deleting up to `depth` of its letters."""
+    found, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:

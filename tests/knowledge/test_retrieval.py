@@ -7,7 +7,8 @@ import pytest
 from actions.knowledge.config import DEFAULT_SCORE_THRESHOLD
 from actions.knowledge.followups import is_follow_up, with_context
 from actions.knowledge.index import KnowledgeStoreError, get_client
-from actions.knowledge.retrieval import Retriever
+from actions.knowledge.retrieval import Retriever, _edit_distance
+from actions.knowledge.sparse import stem
 
 
 def test_the_whole_help_center_is_ingested(help_center_ingest):
@@ -103,6 +104,24 @@ def test_baselines_return_ranked_passages(retriever):
 def test_spelling_is_corrected_against_the_help_center_only_for_non_words(retriever):
     assert retriever.analyse("how long do i have to retrun stuff").text == "how long do i have to return stuff"
     assert retriever.analyse("is there parking?").text == "is there parking?"  # a real word, not "packing"
+
+
+def test_spelling_correction_finds_what_comparing_every_word_finds(retriever):
+    """The deletion index is a shortcut: it must pick the same word as checking the whole vocabulary."""
+    corpus = retriever.corpus()
+
+    def closest_by_scanning(word: str) -> str | None:
+        limit = 1 if len(word) < 8 else 2
+        found = [(_edit_distance(word, known, limit), -corpus.df.get(stem(known), 0), known)
+                 for known in corpus.words if abs(len(known) - len(word)) <= limit]
+        best = min((key for key in found if key[0] <= limit), default=None)
+        return best[2] if best else None
+
+    typos = ["warrenty", "refnud", "shiping", "pasword", "recieve", "adress", "cancelation", "exhcange",
+             "delivrey", "subscribtion", "membrship", "retrun", "tracknig", "zzzzzzzz", "expresss"]
+    assert corpus.correct("retrun") == "return"
+    for typo in typos:
+        assert corpus.correct(typo) == closest_by_scanning(typo), typo
 
 
 def test_empty_question_returns_nothing(retriever):
