@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -177,7 +178,13 @@ def print_sweep(name: str, service: _Ranked, questions: list[dict]) -> None:
     service.config = base
 
 
-def rest_benchmark(sets: list[str]) -> None:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rest_benchmark(sets: list[str], show_failures: bool = False) -> None:
     """Every question as a new REST conversation with the running assistant, as customers send them."""
     from tests.servers import running_assistant
 
@@ -186,7 +193,8 @@ def rest_benchmark(sets: list[str]) -> None:
         for name in sets:
             questions = load_questions(QUESTION_SETS[name])
             latencies, facts, refused_null, false_refusals = [], 0, 0, 0
-            first_ms = None
+            first_ms, misses = None, []
+            cpu_before = [_cpu_seconds(process.pid) for process in bot.processes]
             for row in questions:
                 sender = f"bench-{uuid.uuid4().hex[:10]}"
                 if row.get("context"):
@@ -204,7 +212,12 @@ def rest_benchmark(sets: list[str]) -> None:
                     false_refusals += not found and not cited
                 else:
                     refused_null += not cited
+                if (not found) if row["doc"] else cited:
+                    misses.append(f"  - {row['q']!r} want={row['doc']} {elapsed:.0f} ms\n"
+                                  f"      {reply.replace(chr(10), ' | ')[:220]}")
             latencies.sort()
+            cpu_ms = [(_cpu_seconds(process.pid) - before) * 1000 / len(questions)
+                      for process, before in zip(bot.processes, cpu_before)]
             n_ans = sum(1 for q in questions if q["doc"]) or 1
             n_null = (len(questions) - sum(1 for q in questions if q["doc"])) or 1
             print(f"\n### {name} through REST ({len(questions)} questions, each a new conversation)\n")
@@ -214,8 +227,11 @@ def rest_benchmark(sets: list[str]) -> None:
             print(f"| declined (unanswerable) | {refused_null / n_null:.2f} |")
             print(f"| turn p50 ms | {_percentile(latencies, 50):.1f} |")
             print(f"| turn p95 ms | {_percentile(latencies, 95):.1f} |")
+            print(f"| CPU per turn, action server / Rasa server, ms | {cpu_ms[0]:.0f} / {cpu_ms[1]:.0f} |")
             if first_ms is not None:
                 print(f"| first question after start, ms | {first_ms:.1f} |")
+            if show_failures:
+                print(f"\nfailures, {name}, through REST:", *misses, sep="\n")
 
 
 def print_failures(name: str, result: MethodResult) -> None:
@@ -236,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(QUESTION_SETS), help="comma-separated: " + ",".join(QUESTION_SETS))
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: " + ",".join(METHODS))
     parser.add_argument("--sweep", action="store_true", help="print a threshold sweep for the hybrid method")
-    parser.add_argument("--failures", action="store_true", help="list wrong hybrid results")
+    parser.add_argument("--failures", action="store_true", help="list wrong results (hybrid, and REST)")
     parser.add_argument("--rest", action="store_true", help="also measure turns through the running assistant")
     args = parser.parse_args(argv)
     sets = args.sets.split(",")
@@ -269,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                 print_failures(name, results["hybrid"])
         close_client(config)
     if args.rest:
-        rest_benchmark(sets)
+        rest_benchmark(sets, args.failures)
     return 0
 
 
