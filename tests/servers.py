@@ -25,6 +25,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv" / "rasa" / "bin" / "python"  # for checks run inside the Rasa environment
 ACTIONS, RASA_SERVER = 0, 1  # indices of the two servers in Assistant.processes
 
 # Settings from the developer's shell that would point the servers at real services or accounts.

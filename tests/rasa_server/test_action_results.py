@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.servers import ROOT
+from tests.servers import RASA_PYTHON, ROOT
 
-RASA_PYTHON = ROOT / ".venv" / "rasa" / "bin" / "python"
 
 JUDGE = """
 import json, sys

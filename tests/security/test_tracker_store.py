@@ -17,9 +17,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tests.servers import ROOT
+from tests.servers import RASA_PYTHON, ROOT
 
-RASA_PYTHON = ROOT / ".venv" / "rasa" / "bin" / "python"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 SAVE_AND_RELOAD = """
