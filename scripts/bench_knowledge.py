@@ -49,6 +49,7 @@ QUESTION_SETS = {
     "extra": EVAL_DIR / "kb_questions_extra.jsonl",
     "followups": EVAL_DIR / "kb_followups.jsonl",
     "dev2": EVAL_DIR / "kb_questions_dev2.jsonl",
+    "dev3": EVAL_DIR / "kb_questions_dev3.jsonl",
     "blind": EVAL_DIR / "kb_questions_blind.jsonl",
 }
 METHODS = ("hybrid", "dense", "bm25")
